@@ -1,0 +1,3 @@
+using VoiceKit.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -13,6 +13,8 @@ internal static class CliApp
         commands:
           convert <in.wav> <out.wav> [--rate N] [--encoding pcm16|mulaw|alaw]
               Convert a WAV file's sample rate and/or encoding.
+          turns <in.wav> [--words words.json] [--agent agent.json] [--stt-delay-ms 150] [--stt-endpointing-ms 300]
+              Run the turn engine over a recording in virtual time; print one JSON line per event.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -28,6 +30,7 @@ internal static class CliApp
             return args[0] switch
             {
                 "convert" => ConvertCommand.Run(CommandLine.Parse(args.AsSpan(1), ConvertCommand.Options), stdout),
+                "turns" => TurnsCommand.Run(CommandLine.Parse(args.AsSpan(1), TurnsCommand.Options), stdout),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try 'voicekit --help')"),
             };
         }

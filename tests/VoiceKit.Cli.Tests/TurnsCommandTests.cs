@@ -120,7 +120,7 @@ public sealed class TurnsCommandTests
 
         Assert.That(code, Is.Zero);
         var interruption = lines.First(l => l.GetProperty("event").GetString() == "interruption");
-        Assert.That(interruption.GetProperty("speech_ms").GetInt32(), Is.EqualTo(800), "no words given: the sustained-speech rule");
+        Assert.That(interruption.GetProperty("speech_ms").GetInt32(), Is.EqualTo(1200), "no words given: the sustained-speech rule");
         Assert.That(lines.Count(l => l.GetProperty("event").GetString() == "interruption"), Is.EqualTo(1), raw);
     }
 

@@ -90,7 +90,7 @@ internal sealed class EvalSetGenerator(SpeechSources sources)
     /// <summary>
     /// Lays out a call: 0.8 s lead-in; per exchange a caller turn (mid-turn pauses of 300–900 ms), the agent replying
     /// 0.7 s after the turn end for 2.5–4 s, and during the reply in rotation nothing, a backchannel, an interruption
-    /// (the agent stops 0.4 s after it starts; it ends a turn of its own) or a click; 1 s of silence before the next turn.
+    /// (the agent keeps talking as a static script must, at least 1.6 s into it; it ends a turn of its own) or a click; 1 s of silence before the next turn.
     /// </summary>
     private GeneratedCall Build(string id, string voiceName, (Phrase[] Phrases, string[] Pauses)[] turns, Voice overlapVoice, int seed)
     {
@@ -140,9 +140,13 @@ internal sealed class EvalSetGenerator(SpeechSources sources)
                     var phrase = sources.Synthesise(overlapVoice, Interruptions[random.Next(Interruptions.Length)]);
                     var (s, e) = timeline.Place(phrase, agentStart + 1200);
                     interruptions.Add(new CallerOverlap(s, e, phrase.Text));
-                    agent.Add(new AgentSpan(agentStart, s + 400));
+                    // A static script cannot stop the agent when the engine decides, so the agent keeps talking as it
+                    // would if nobody reacted: to the end of its reply or of the interruption, and at least past the
+                    // 1.5 s detection window.
+                    var interruptedEnd = Math.Max(s + 1600, Math.Min(agentEnd, e));
+                    agent.Add(new AgentSpan(agentStart, interruptedEnd));
                     ends.Add(new TurnEnd(e, "interruption", phrase.Text));
-                    agentStart = e + 700;
+                    agentStart = Math.Max(e + 700, interruptedEnd + 100);
                     agentEnd = agentStart + 2000;
                     break;
                 }

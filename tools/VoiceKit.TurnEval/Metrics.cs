@@ -94,6 +94,9 @@ internal sealed class TurnScore
 
     public double PrematurePercent => 100.0 * PrematurePauses / Math.Max(1, Pauses);
 
+    /// <summary>Premature cut-offs among the pauses that must not end the turn: those where the words so far are unfinished.</summary>
+    public double HesitationPrematurePercent => 100.0 * PrematureHesitations / Math.Max(1, HesitationPauses);
+
     public int? MedianDelay => Percentile(EndDelays, 0.5);
 
     public int? P90Delay => Percentile(EndDelays, 0.9);

@@ -19,12 +19,12 @@ internal static class Report
         s.AppendLine();
         s.AppendLine("### Turn engine (simulated STT words, default options) and VAD");
         s.AppendLine();
-        s.AppendLine("| condition | VAD F1 | VAD P / R | EOT median ms | EOT p90 ms | premature % (hesitation) | missed turn ends | interruptions missed | false interruptions (backchannel) |");
-        s.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        s.AppendLine("| condition | VAD F1 | VAD P / R | EOT median ms | EOT p90 ms | premature cut-offs, mid-turn pauses | ended at complete clauses (by design) | missed turn ends | interruptions missed | false interruptions (backchannel) |");
+        s.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             var e = r.Engine;
-            s.AppendLine(Invariant($"| {r.Condition.Name} | {r.Vad.F1:F3} | {r.Vad.Precision:F3} / {r.Vad.Recall:F3} | {Ms(e.MedianDelay)} | {Ms(e.P90Delay)} | {e.PrematurePercent:F1} ({e.PrematureHesitations}/{e.HesitationPauses}) | {e.MissedTurnEnds}/{e.TurnEnds} | {e.MissedInterruptions}/{e.Interruptions} | {e.FalseInterruptions} ({e.BackchannelInterruptions}) |"));
+            s.AppendLine(Invariant($"| {r.Condition.Name} | {r.Vad.F1:F3} | {r.Vad.Precision:F3} / {r.Vad.Recall:F3} | {Ms(e.MedianDelay)} | {Ms(e.P90Delay)} | {e.HesitationPrematurePercent:F1} % ({e.PrematureHesitations}/{e.HesitationPauses}) | {e.PrematurePauses - e.PrematureHesitations}/{e.Pauses - e.HesitationPauses} | {e.MissedTurnEnds}/{e.TurnEnds} | {e.MissedInterruptions}/{e.Interruptions} | {e.FalseInterruptions} ({e.BackchannelInterruptions}) |"));
         }
 
         s.AppendLine();
@@ -46,6 +46,30 @@ internal static class Report
         }
 
         return s.ToString();
+    }
+
+    /// <summary>The figures the acceptance bars are checked against, one object per condition.</summary>
+    public static string Json(IReadOnlyList<ConditionResult> results)
+    {
+        var rows = results.Select(r => new Dictionary<string, object?>
+        {
+            ["condition"] = r.Condition.Name,
+            ["vad_f1"] = Math.Round(r.Vad.F1, 4),
+            ["eot_median_ms"] = r.Engine.MedianDelay,
+            ["eot_p90_ms"] = r.Engine.P90Delay,
+            ["premature_percent"] = Math.Round(r.Engine.HesitationPrematurePercent, 2),
+            ["mid_turn_pauses"] = r.Engine.HesitationPauses,
+            ["complete_clause_pauses"] = r.Engine.Pauses - r.Engine.HesitationPauses,
+            ["complete_clause_pauses_ended"] = r.Engine.PrematurePauses - r.Engine.PrematureHesitations,
+            ["turn_ends"] = r.Engine.TurnEnds,
+            ["missed_turn_ends"] = r.Engine.MissedTurnEnds,
+            ["interruptions"] = r.Engine.Interruptions,
+            ["missed_interruptions"] = r.Engine.MissedInterruptions,
+            ["false_interruptions"] = r.Engine.FalseInterruptions,
+            ["backchannels"] = r.Engine.Backchannels,
+            ["backchannel_interruptions"] = r.Engine.BackchannelInterruptions,
+        });
+        return System.Text.Json.JsonSerializer.Serialize(rows, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 
     private static string Ms(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "–";

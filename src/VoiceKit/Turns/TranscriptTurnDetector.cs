@@ -47,9 +47,17 @@ public sealed class TranscriptTurnDetector : ITurnDetector
         "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty",
         "seventy", "eighty", "ninety", "hundred", "thousand", "double", "triple", "dash", "hash", "star", "pound", "point", "dot");
 
-    private static readonly WordSet s_numberContexts = new(
-        "number", "phone", "zip", "code", "account", "order", "card", "pin", "postcode", "reference", "ref", "confirmation",
-        "tracking", "id", "digits", "extension", "policy", "member", "ssn", "social", "routing", "is", "it's");
+    // Cues for how many digits a dictated number has. People pause between digit groups ("four one five … five five
+    // five … two three nine eight"), so a string shorter than its kind is unfinished.
+    private static readonly WordSet s_phoneCues = new("number", "phone", "cell", "mobile", "telephone", "callback");
+    private static readonly WordSet s_identifierCues = new(
+        "account", "order", "card", "reference", "ref", "confirmation", "tracking", "policy", "member", "id", "extension",
+        "routing", "booking", "invoice", "ticket", "case", "claim", "customer");
+    private static readonly WordSet s_zipCues = new("zip", "postcode", "postal");
+    private static readonly WordSet s_pinCues = new("pin", "code", "passcode");
+
+    private const int PhoneDigits = 10;     // North American numbers; shorter international ones end sooner anyway
+    private const int IdentifierDigits = 6; // most account and order numbers are at least this long
 
     private TranscriptTurnDetector()
     {
@@ -77,29 +85,9 @@ public sealed class TranscriptTurnDetector : ITurnDetector
         var last = words.Previous();
         var wordCount = WordCursor.Count(text);
 
-        if (IsNumberToken(last))
+        if (IsNumberToken(last) && IsUnfinishedDigitString(text))
         {
-            // A digit string is unfinished while it is short and follows a cue like "number" or "is".
-            var digits = 0;
-            var cursor = new WordCursor(text);
-            ReadOnlySpan<char> word;
-            var sawContext = false;
-            while (!(word = cursor.Previous()).IsEmpty)
-            {
-                if (IsNumberToken(word))
-                {
-                    digits += CountDigits(word);
-                    continue;
-                }
-
-                sawContext = s_numberContexts.Contains(word);
-                break;
-            }
-
-            if (sawContext && digits < 10)
-            {
-                return Incomplete;
-            }
+            return Incomplete;
         }
 
         if (lastChar is '.' or '?' or '!')
@@ -123,6 +111,34 @@ public sealed class TranscriptTurnDetector : ITurnDetector
         }
 
         return wordCount >= 3 ? LikelyComplete : Unknown;
+    }
+
+    /// <summary>Whether the text ends in a digit string shorter than the number its cue words announce.</summary>
+    private static bool IsUnfinishedDigitString(ReadOnlySpan<char> text)
+    {
+        var cursor = new WordCursor(text);
+        var digits = 0;
+        ReadOnlySpan<char> word;
+        while (IsNumberToken(word = cursor.Previous()))
+        {
+            digits += CountDigits(word);
+        }
+
+        // The cue sits within a few words before the digits ("my account number is", "the zip code is"); the most
+        // specific one wins, so "account number" is an identifier, not a phone number.
+        bool identifier = false, zip = false, pin = false, phone = false;
+        for (var i = 0; i < 4 && !word.IsEmpty; i++, word = cursor.Previous())
+        {
+            identifier |= s_identifierCues.Contains(word);
+            zip |= s_zipCues.Contains(word);
+            pin |= s_pinCues.Contains(word);
+            phone |= s_phoneCues.Contains(word);
+        }
+
+        return identifier ? digits < IdentifierDigits
+            : zip ? digits < 5
+            : pin ? digits < 4
+            : phone && digits < PhoneDigits;
     }
 
     private static bool IsQuestion(ReadOnlySpan<char> agentText)

@@ -112,7 +112,7 @@ public sealed class TurnEngine
             speech = false;
         }
 
-        TrackSpeech(speech, now, frameDuration);
+        TrackSpeech(speech, confident: speech && probability >= _options.SpeechThreshold, now, frameDuration);
         Evaluate(now);
     }
 
@@ -235,13 +235,20 @@ public sealed class TurnEngine
     private bool IsEcho(TimeSpan now) =>
         now - _agentStartedAt < _options.EchoGuardDuration || (_agentAudioSeen && _echo.IsEcho());
 
-    private void TrackSpeech(bool speech, TimeSpan now, TimeSpan frameDuration)
+    private void TrackSpeech(bool speech, bool confident, TimeSpan now, TimeSpan frameDuration)
     {
         if (speech)
         {
             _silenceRun = TimeSpan.Zero;
             _speechRun += frameDuration;
-            _lastSpeechEnd = now;
+
+            // Endpointing delays count from the last confident frame: a detector's decaying tail (between the continue
+            // and start thresholds) keeps speech going but is not evidence the caller is still talking.
+            if (confident || !_inSpeech)
+            {
+                _lastSpeechEnd = now;
+            }
+
             if (!_inSpeech && _speechRun >= _options.MinSpeechDuration)
             {
                 _inSpeech = true;
@@ -344,7 +351,9 @@ public sealed class TurnEngine
             return;
         }
 
-        var speech = now - _speechStart;
+        // Measured to the last confident frame, so a detector's decaying tail does not stretch an "mm-hmm" into an
+        // interruption.
+        var speech = _lastSpeechEnd - _speechStart;
         var words = CountWords();
         var byWords = speech >= _options.InterruptionMinSpeech && words >= _options.InterruptionMinWords;
         if (!byWords && speech < _options.InterruptionWithoutWords)
@@ -377,6 +386,11 @@ public sealed class TurnEngine
 
     private void EvaluateEndOfTurn(TimeSpan now)
     {
+        if (_speechRun > TimeSpan.Zero)
+        {
+            return; // Speech is coming back (not yet long enough to report): the caller is not done.
+        }
+
         var silence = now - _lastSpeechEnd;
         if (silence >= _options.MaxEndpointDelay)
         {
@@ -408,7 +422,9 @@ public sealed class TurnEngine
             return; // The recogniser has not caught up yet, or this was noise: wait, up to the max delay.
         }
 
-        var transcriptCaughtUp = _lastTranscriptUpdate >= _lastSpeechEnd || silence >= _options.TranscriptLag;
+        // The recogniser has caught up when an update arrived after the speech ended, give or take the silence the
+        // detector needs to notice an end; or when the transcript lag has passed anyway.
+        var transcriptCaughtUp = _lastTranscriptUpdate >= _lastSpeechEnd - _options.SpeechEndSilence || silence >= _options.TranscriptLag;
         if (!transcriptCaughtUp)
         {
             return;

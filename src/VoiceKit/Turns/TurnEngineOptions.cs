@@ -18,7 +18,10 @@ public sealed class TurnEngineOptions
     /// <summary>Silence after which speech counts as stopped. Default 120 ms, longer than the gaps inside words.</summary>
     public TimeSpan SpeechEndSilence { get; set; } = TimeSpan.FromMilliseconds(120);
 
-    /// <summary>Endpointing delay after the last speech when the transcript looks complete. Default 250 ms.</summary>
+    /// <summary>
+    /// Endpointing delay after the last speech when the transcript looks complete. Default 250 ms: shorter cuts the
+    /// 200-250 ms breaths callers take between sentences.
+    /// </summary>
     public TimeSpan ShortEndpointDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Endpointing delay when there is no telling from the transcript, or no transcript at all. Default 600 ms.</summary>
@@ -53,9 +56,9 @@ public sealed class TurnEngineOptions
 
     /// <summary>
     /// Speech over the agent that interrupts even without words: the path for calls without a transcript and for a slow
-    /// recogniser. Longer than any backchannel. Default 800 ms.
+    /// recogniser. Longer than a drawn-out "mm-hmm" (which can last most of a second). Default 1,200 ms.
     /// </summary>
-    public TimeSpan InterruptionWithoutWords { get; set; } = TimeSpan.FromMilliseconds(800);
+    public TimeSpan InterruptionWithoutWords { get; set; } = TimeSpan.FromMilliseconds(1200);
 
     /// <summary>
     /// After an interruption, how long to wait for words other than backchannels; none means it was a false

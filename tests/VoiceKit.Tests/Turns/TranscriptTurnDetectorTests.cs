@@ -16,7 +16,10 @@ public sealed class TranscriptTurnDetectorTests
     [TestCase("um")]
     [TestCase("it was supposed to arrive on")]
     [TestCase("my number is four one five")]
+    [TestCase("my number is four one five five five five")]
     [TestCase("the order number is 4 1 5")]
+    [TestCase("my account number is seven seven two")]
+    [TestCase("the zip code is nine four")]
     [TestCase("I was wondering,")]
     [TestCase("I was wondering if...")]
     [TestCase("I'd like the")]
@@ -25,6 +28,9 @@ public sealed class TranscriptTurnDetectorTests
     [TestCase("I need to change my delivery address")]
     [TestCase("it never arrived")]
     [TestCase("my number is four one five five five five one two three four")]
+    [TestCase("my account number is seven seven two zero four one")]
+    [TestCase("the zip code is nine four one zero five")]
+    [TestCase("I'll take three")]
     [TestCase("I want the blue one")]
     public void A_clause_ending_on_a_content_word_is_likely_complete(string text) => Assert.That(P(text), Is.EqualTo(TranscriptTurnDetector.LikelyComplete));
 

@@ -66,7 +66,7 @@ public sealed class TurnEngineTests
         var h = new TurnEngineHarness().Speak(1000).Say("I need to change my delivery address").Silence(1000);
         var end = h.Single(TurnEventKind.EndOfTurn);
         Assert.That(end.Reason, Is.EqualTo(EndOfTurnReason.TranscriptComplete));
-        Assert.That(end.Delay, Is.EqualTo(Ms(260)), "the first frame at or past 250 ms of silence");
+        Assert.That(end.Delay, Is.EqualTo(Ms(260)), "the first frame at or past the 250 ms short delay");
     }
 
     [Test]
@@ -84,6 +84,7 @@ public sealed class TurnEngineTests
     {
         var h = new TurnEngineHarness().Speak(1000).Say(text).Silence(1500);
         Assert.That(h.Of(TurnEventKind.EndOfTurn), Is.Empty, "a 1.5 s thinking pause must not end the turn");
+
 
         h.Silence(200);
         var end = h.Single(TurnEventKind.EndOfTurn);
@@ -192,10 +193,12 @@ public sealed class TurnEngineTests
     [Test]
     public void Sustained_speech_interrupts_without_words()
     {
-        var h = new TurnEngineHarness().AgentStarts().Silence(400).Speak(1000);
+        var h = new TurnEngineHarness().AgentStarts().Silence(400).Speak(1100);
+        Assert.That(h.Of(TurnEventKind.Interruption), Is.Empty, "a drawn-out mm-hmm lasts most of a second");
+        h.Speak(300);
         var interruption = h.Single(TurnEventKind.Interruption);
-        Assert.That(interruption.SpeechDuration, Is.EqualTo(Ms(800)));
-        Assert.That(interruption.Time, Is.EqualTo(Ms(1200)));
+        Assert.That(interruption.SpeechDuration, Is.EqualTo(Ms(1200)));
+        Assert.That(interruption.Time, Is.EqualTo(Ms(1600)));
     }
 
     [Test]
@@ -209,7 +212,7 @@ public sealed class TurnEngineTests
     [Test]
     public void An_interruption_without_words_resumes_the_agent()
     {
-        var h = new TurnEngineHarness().Say("", isFinal: true).AgentStarts().Silence(400).Speak(1000).Silence(1500);
+        var h = new TurnEngineHarness().Say("", isFinal: true).AgentStarts().Silence(400).Speak(1400).Silence(1500);
         var interruption = h.Single(TurnEventKind.Interruption);
         var resume = h.Single(TurnEventKind.Resume);
         Assert.That(resume.Time - interruption.Time, Is.EqualTo(Ms(1500)));
@@ -220,7 +223,7 @@ public sealed class TurnEngineTests
     [Test]
     public void An_interruption_that_brings_words_does_not_resume()
     {
-        var h = new TurnEngineHarness().Say("", isFinal: true).AgentStarts().Silence(400).Speak(1000).Say("hold on I have a question").Silence(2000);
+        var h = new TurnEngineHarness().Say("", isFinal: true).AgentStarts().Silence(400).Speak(1400).Say("hold on I have a question").Silence(2000);
         Assert.That(h.Of(TurnEventKind.Resume), Is.Empty);
         Assert.That(h.Single(TurnEventKind.EndOfTurn).Reason, Is.EqualTo(EndOfTurnReason.TranscriptComplete).Or.EqualTo(EndOfTurnReason.Silence));
     }

@@ -1,0 +1,24 @@
+namespace VoiceKit;
+
+/// <summary>
+/// What a <see cref="TranscriptUpdate"/> reports. A string-backed value so that recognisers can add kinds of their own;
+/// the session acts on the four defined here and ignores others.
+/// </summary>
+/// <param name="Value">The kind's name.</param>
+public readonly record struct TranscriptUpdateKind(string Value)
+{
+    /// <summary>A provisional transcript of the open segment; the next interim or final replaces it.</summary>
+    public static TranscriptUpdateKind Interim { get; } = new("interim");
+
+    /// <summary>The settled transcript of a segment.</summary>
+    public static TranscriptUpdateKind Final { get; } = new("final");
+
+    /// <summary>The recogniser heard speech begin (Deepgram's SpeechStarted).</summary>
+    public static TranscriptUpdateKind SpeechStarted { get; } = new("speech_started");
+
+    /// <summary>The recogniser judged the utterance over (Deepgram's UtteranceEnd).</summary>
+    public static TranscriptUpdateKind UtteranceEnd { get; } = new("utterance_end");
+
+    /// <inheritdoc />
+    public override string ToString() => Value;
+}

@@ -68,6 +68,7 @@ public sealed class VoiceCall : IAsyncDisposable
     private string _callerFinals = string.Empty;
     private string _callerInterim = string.Empty;
     private bool _turnConsumed;
+    private string _consumedText = string.Empty;
     private TimeSpan? _lastFinalAt;
     private int _turns;
     private int _interruptions;
@@ -449,15 +450,22 @@ public sealed class VoiceCall : IAsyncDisposable
         var isFinal = update.Kind == TranscriptUpdateKind.Final;
         if (_turnConsumed)
         {
-            // The tail of a turn already answered (the final often lands just after the end-of-turn decision): it
-            // settles that turn's text rather than starting the next one.
-            if (isFinal)
+            // The tail of a turn already answered (the final often lands just after the end-of-turn decision) settles
+            // that turn's text rather than starting the next one. Words it did not contain are new speech.
+            if (!IsTailOf(_consumedText, update.Text))
             {
-                _lastFinalAt = Elapsed;
-                ReplaceLastCallerText(update.Text);
+                _turnConsumed = false;
             }
+            else
+            {
+                if (isFinal)
+                {
+                    _lastFinalAt = Elapsed;
+                    ReplaceLastCallerText(update.Text);
+                }
 
-            return;
+                return;
+            }
         }
 
         if (isFinal)
@@ -511,6 +519,7 @@ public sealed class VoiceCall : IAsyncDisposable
         }
 
         _turnConsumed = true;
+        _consumedText = text;
         _lastInterrupted = null;
         _turns++;
         AppendHistory(new ChatMessage(ChatRole.User, text));
@@ -1023,6 +1032,14 @@ public sealed class VoiceCall : IAsyncDisposable
     }
 
     private void Publish(CallEvent callEvent) => _events.Writer.TryWrite(callEvent);
+
+    /// <summary>Whether <paramref name="update"/> only repeats (part of) the turn already answered, ignoring case and punctuation.</summary>
+    private static bool IsTailOf(string consumed, string update)
+    {
+        static string Normalize(string s) => new([.. s.Where(c => char.IsLetterOrDigit(c) || c == ' ').Select(char.ToLowerInvariant)]);
+        var u = Normalize(update).Trim();
+        return u.Length == 0 || Normalize(consumed).Contains(u, StringComparison.Ordinal);
+    }
 
     private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : a + " " + b;
 

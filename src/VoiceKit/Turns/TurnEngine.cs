@@ -290,7 +290,7 @@ public sealed class TurnEngine
                 State = TurnState.CallerSpeaking;
                 break;
             case TurnState.AgentSpeaking:
-                _transcript.Clear();
+                // Words may already be here: the recogniser can beat the detector when the echo guard held it back.
                 State = TurnState.InterruptionCandidate;
                 break;
         }

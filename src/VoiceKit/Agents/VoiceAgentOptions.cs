@@ -62,6 +62,12 @@ public sealed class VoiceAgentOptions
     /// <summary>Time after the last key press that ends a DTMF entry (a '#' ends it at once). Default 2 s.</summary>
     public TimeSpan DtmfEntryTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Opt-in call recording: returns a seekable stream for a call's stereo WAV (caller left, agent right, PCM16,
+    /// time-aligned), or null not to record that call. The agent writes and disposes the stream.
+    /// </summary>
+    public Func<CallInfo, Stream?>? Recording { get; set; }
+
     /// <summary>Checks the options and throws with a message that says what to fix.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void Validate()

@@ -82,6 +82,7 @@ public sealed class VoiceCall : IAsyncDisposable
     private readonly StringBuilder _dtmf = new();
     private TimeSpan _lastDtmfAt;
     private Task _run = Task.CompletedTask;
+    private CallRecorder? _recorder;
 
     internal VoiceCall(VoiceAgent agent, ITransport transport, CancellationToken cancellationToken)
     {
@@ -176,6 +177,11 @@ public sealed class VoiceCall : IAsyncDisposable
         {
             VoiceCallLog.CallStarted(_logger, Call.CallId, _transport.Format.ToString());
             _engine = new TurnEngine(new AdaptiveVoiceActivityDetector(_vadFormat.SampleRate), _options.Turns, _time);
+            if (_options.Recording?.Invoke(Call) is { } recording)
+            {
+                _recorder = new CallRecorder(recording, _transport.Format, _vadFormat.SampleRate);
+            }
+
             _sttStream = await _agent.SpeechToText.StartAsync(_sttFormat, CallToken).ConfigureAwait(false);
             loops.Add(Task.Run(InputLoopAsync));
             loops.Add(Task.Run(RecognitionLoopAsync));
@@ -210,6 +216,11 @@ public sealed class VoiceCall : IAsyncDisposable
             if (_sttStream is not null)
             {
                 await DisposeQuietlyAsync(_sttStream).ConfigureAwait(false);
+            }
+
+            if (_recorder is not null)
+            {
+                await DisposeQuietlyAsync(_recorder).ConfigureAwait(false);
             }
 
             _queue.Writer.TryComplete();
@@ -379,7 +390,9 @@ public sealed class VoiceCall : IAsyncDisposable
             case MessageKind.CallerAudio:
                 using (var pcm = message.Frame!)
                 {
-                    _engine.ProcessAudio(MemoryMarshal.Cast<byte, short>(pcm.Span));
+                    var samples = MemoryMarshal.Cast<byte, short>(pcm.Span);
+                    _engine.ProcessAudio(samples);
+                    _recorder?.WriteCallerFrame(samples, _transport.PlayedDuration);
                 }
 
                 break;
@@ -707,6 +720,7 @@ public sealed class VoiceCall : IAsyncDisposable
 
             var played = _transport.PlayedDuration;
             OutputCursor = played;
+            _recorder?.OnCleared(played);
             heard = reply.Segments.Split(played);
             if (heard.Heard.Length > 0)
             {
@@ -965,6 +979,7 @@ public sealed class VoiceCall : IAsyncDisposable
                     var end = start + callFormat.DurationOf(audio.Length);
                     reply.Segments.AddAudio(chunk.Segment, start, end);
                     await _transport.SendAudioAsync(audio, token).ConfigureAwait(false);
+                    _recorder?.AddAgentAudio(audio.Span);
                     OutputCursor = end;
                     if (!reply.FirstAudioQueued)
                     {

@@ -568,6 +568,9 @@ public sealed class VoiceCall : IAsyncDisposable
 
     private void OnFalseInterruption()
     {
+        // Noise or a backchannel, not an interruption: it does not count, and the agent carries on.
+        _interruptions = Math.Max(0, _interruptions - 1);
+        VoiceKitTelemetry.FalseInterruptions.Add(1);
         if (_options.RepeatAfterFalseInterruption && _lastInterrupted is not null && !string.IsNullOrWhiteSpace(_lastInterruptedUnheard))
         {
             var repeat = StartScriptedReply(_lastInterruptedUnheard!);
@@ -860,7 +863,7 @@ public sealed class VoiceCall : IAsyncDisposable
             var filler = Task.Delay(_options.ToolFillerDelay, _time, token);
             if (await Task.WhenAny(results, filler).ConfigureAwait(false) == filler && !results.IsCompleted)
             {
-                await speak(_options.FillerPhrases[Interlocked.Increment(ref _fillerIndex) % _options.FillerPhrases.Count]).ConfigureAwait(false);
+                await speak(_options.FillerPhrases[(Interlocked.Increment(ref _fillerIndex) - 1) % _options.FillerPhrases.Count]).ConfigureAwait(false);
             }
 
             var toolMessage = await results.WaitAsync(token).ConfigureAwait(false);

@@ -33,6 +33,9 @@ internal static class VoiceKitTelemetry
     public static readonly Counter<long> Interruptions = Meter.CreateCounter<long>(
         "voicekit.turn.interruptions", "{interruption}", "Times a caller interrupted the agent.");
 
+    public static readonly Counter<long> FalseInterruptions = Meter.CreateCounter<long>(
+        "voicekit.turn.false_interruptions", "{interruption}", "Interruptions that brought no words; the agent resumed.");
+
     public static void Record(Histogram<double> histogram, TimeSpan? value)
     {
         if (value is { } v && histogram.Enabled)

@@ -447,6 +447,24 @@ public sealed class VoiceCall : IAsyncDisposable
         }
     }
 
+    /// <summary>The caller paused: ask the recogniser for a final now rather than after its own endpointing.</summary>
+    private async ValueTask FinalizeRecognitionAsync()
+    {
+        if (_sttStream is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _sttStream.FinalizeAsync(CallToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Publish(new ProviderErrorEvent(Elapsed, e));
+        }
+    }
+
     private void OnTranscript(TranscriptUpdate update)
     {
         if (update.Kind == TranscriptUpdateKind.UtteranceEnd)
@@ -505,6 +523,9 @@ public sealed class VoiceCall : IAsyncDisposable
                 case TurnEventKind.SpeechStarted:
                     _turnConsumed = false;
                     _idlePrompts = 0;
+                    break;
+                case TurnEventKind.SpeechStopped:
+                    await FinalizeRecognitionAsync().ConfigureAwait(false);
                     break;
                 case TurnEventKind.EndOfTurn:
                     await OnEndOfTurnAsync(turn).ConfigureAwait(false);

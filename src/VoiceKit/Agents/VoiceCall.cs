@@ -25,7 +25,7 @@ namespace VoiceKit;
 /// </remarks>
 public sealed class VoiceCall : IAsyncDisposable
 {
-    private const int FrameMilliseconds = 20;
+    private static readonly System.Text.Json.JsonSerializerOptions s_compactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private readonly VoiceAgent _agent;
     private readonly ITransport _transport;
@@ -846,6 +846,11 @@ public sealed class VoiceCall : IAsyncDisposable
             var allowTools = round < _options.MaxToolRoundsPerTurn;
             await foreach (var update in _agent.LanguageModel.StreamAsync(messages, allowTools ? chatOptions : null, token).ConfigureAwait(false))
             {
+                if (update.Contents.Count > 0)
+                {
+                    reply.LanguageModelFirstTokenAt ??= Elapsed; // text or a tool call: the model has answered
+                }
+
                 foreach (var content in update.Contents)
                 {
                     switch (content)
@@ -967,7 +972,7 @@ public sealed class VoiceCall : IAsyncDisposable
             activity?.SetStatus(ActivityStatusCode.Error);
         }
 
-        var arguments = call.Arguments is null ? "{}" : System.Text.Json.JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        var arguments = call.Arguments is null ? "{}" : System.Text.Json.JsonSerializer.Serialize(call.Arguments, s_compactJson.GetTypeInfo(typeof(IDictionary<string, object?>)));
         Post(new Message(MessageKind.ToolFinished, Payload: new ToolCalledEvent(Elapsed, call.Name, arguments, result?.ToString() ?? string.Empty, Elapsed - started, failed)));
         return new FunctionResultContent(call.CallId, result);
     }

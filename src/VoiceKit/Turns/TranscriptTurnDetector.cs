@@ -85,14 +85,15 @@ public sealed class TranscriptTurnDetector : ITurnDetector
         var last = words.Previous();
         var wordCount = WordCursor.Count(text);
 
-        if (IsNumberToken(last) && IsUnfinishedDigitString(text))
-        {
-            return Incomplete;
-        }
-
+        // The recogniser's own punctuation (smart formatting) has heard the sentence end.
         if (lastChar is '.' or '?' or '!')
         {
             return Complete;
+        }
+
+        if (IsNumberToken(last) && IsUnfinishedDigitString(text))
+        {
+            return Incomplete;
         }
 
         if (s_continuations.Contains(last))

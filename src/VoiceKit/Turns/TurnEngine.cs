@@ -28,6 +28,7 @@ public sealed class TurnEngine
 {
     private const int TranscriptCapacity = 1024;
     private const int AgentTextCapacity = 256;
+    private static readonly TimeSpan RecentTranscript = TimeSpan.FromMilliseconds(500);
 
     private readonly IVoiceActivityDetector _vad;
     private readonly TurnEngineOptions _options;
@@ -290,7 +291,13 @@ public sealed class TurnEngine
                 State = TurnState.CallerSpeaking;
                 break;
             case TurnState.AgentSpeaking:
-                // Words may already be here: the recogniser can beat the detector when the echo guard held it back.
+                // Words that arrived just now belong to this speech (the recogniser can beat the detector when the echo
+                // guard held it back); older ones are the tail of the caller's previous turn.
+                if (_lastTranscriptUpdate < Now - RecentTranscript)
+                {
+                    _transcript.Clear();
+                }
+
                 State = TurnState.InterruptionCandidate;
                 break;
         }

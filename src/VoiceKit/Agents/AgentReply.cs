@@ -55,5 +55,12 @@ internal sealed class AgentReply(int id, CancellationToken callToken) : IDisposa
 
     public TimeSpan? FirstAudioQueuedAt { get; set; }
 
-    public void Dispose() => Cancellation.Dispose();
+    /// <summary>The turn's trace span, from the end of the caller's turn to the reply's end.</summary>
+    public System.Diagnostics.Activity? Activity { get; set; }
+
+    public void Dispose()
+    {
+        Activity?.Dispose();
+        Cancellation.Dispose();
+    }
 }

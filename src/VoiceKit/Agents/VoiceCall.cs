@@ -655,6 +655,8 @@ public sealed class VoiceCall : IAsyncDisposable
             TurnLatency = reply.FirstAudioQueuedAt - reply.CallerStoppedAt,
         };
         _turnMetrics.Add(metrics);
+        reply.Activity?.SetTag("voicekit.turn.latency_ms", metrics.TurnLatency?.TotalMilliseconds);
+        reply.Activity?.SetTag("voicekit.turn.end_of_utterance_ms", metrics.EndOfUtteranceDelay.TotalMilliseconds);
         VoiceKitTelemetry.Record(VoiceKitTelemetry.TurnLatency, metrics.TurnLatency);
         VoiceKitTelemetry.Record(VoiceKitTelemetry.EndOfUtteranceDelay, metrics.EndOfUtteranceDelay);
         VoiceKitTelemetry.Record(VoiceKitTelemetry.SpeechToTextFinalDelay, metrics.SpeechToTextFinalDelay);
@@ -772,6 +774,12 @@ public sealed class VoiceCall : IAsyncDisposable
 
     private void StartModelReply(AgentReply reply)
     {
+        // One span per turn. It is not made current here: the brain loop goes on to other calls' work in between.
+        var previous = Activity.Current;
+        reply.Activity = VoiceKitTelemetry.ActivitySource.StartActivity("voicekit.turn");
+        reply.Activity?.SetTag("voicekit.call_id", Call.CallId);
+        reply.Activity?.SetTag("voicekit.turn", reply.Turn);
+        Activity.Current = previous;
         _reply = reply;
         reply.Task = Task.Run(() => RunReplyAsync(reply));
     }

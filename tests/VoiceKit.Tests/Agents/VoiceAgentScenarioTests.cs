@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using VoiceKit.Audio;
 using VoiceKit.Testing;
 
 namespace VoiceKit.Tests.Agents;
@@ -260,5 +261,85 @@ public sealed class VoiceAgentScenarioTests
         var metrics = s.Summary.TurnMetrics.Single();
         var wholeReply = TimeSpan.FromMilliseconds(100 * 17);
         Assert.That(metrics.TurnLatency - metrics.EndOfUtteranceDelay, Is.LessThan(wholeReply), "speech starts long before the last token");
+    }
+
+    [Test]
+    public async Task Phone_audio_reaches_a_recogniser_that_accepts_it_unconverted()
+    {
+        var s = new CallScenario();
+        s.LanguageModel.Enqueue("Hello.");
+        s.Caller.Silence(Ms(300)).Say("hello").WaitForAgent().HangUp();
+
+        await s.RunAsync();
+
+        var seconds = s.Summary.Duration.TotalSeconds;
+        Assert.That(s.SpeechToText.ReceivedAudio, Is.EqualTo(8000 * seconds).Within(8000 * 0.25), "8 kHz mu-law: one byte per sample, no resampling");
+        Assert.That(s.SpeechToText.ReceivedAudio % 160, Is.Zero, "whole 20 ms frames");
+    }
+
+    [Test]
+    public async Task A_recording_has_the_caller_left_and_what_the_caller_heard_right()
+    {
+        var recording = new MemoryStream();
+        var kept = new KeepOpenStream(recording);
+        var s = new CallScenario(o => o.Recording = _ => kept);
+        s.LanguageModel.Enqueue("Your parcel arrives today.");
+        s.Caller.Silence(Ms(300)).Say("where is my parcel").WaitForAgent().HangUp();
+
+        await s.RunAsync();
+
+        recording.Position = 0;
+        var wav = WavFile.Read(recording);
+        Assert.That(wav.Format, Is.EqualTo(new AudioFormat(AudioEncoding.Pcm16, 8000, 2)));
+        Assert.That(wav.Duration, Is.EqualTo(s.Summary.Duration).Within(Ms(200)));
+        var samples = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(wav.Data.Span).ToArray();
+        double Energy(int channel, double from, double to) => samples.Where((_, i) => i % 2 == channel && i / 2 >= from * 8000 && i / 2 < to * 8000).Select(x => (double)x * x).DefaultIfEmpty().Average();
+        var agentSpoke = s.Of<AgentSpokeEvent>().Single().Time.TotalSeconds;
+        var agentAudio = s.TextToSpeech.DurationOf("Your parcel arrives today.").TotalSeconds;
+        Assert.That(Energy(0, 0.6, 1.5), Is.GreaterThan(Energy(0, 0, 0.25) * 100), "the caller speaks on the left");
+        Assert.That(Energy(1, agentSpoke - agentAudio + 0.2, agentSpoke - 0.2), Is.GreaterThan(1e5), "the agent speaks on the right");
+        Assert.That(Energy(1, 0, 0.5), Is.Zero, "and only when it played");
+    }
+
+    [Test]
+    public async Task A_call_that_reaches_its_maximum_duration_ends_politely()
+    {
+        var s = new CallScenario(o => o.MaxCallDuration = TimeSpan.FromSeconds(4));
+        s.LanguageModel.Enqueue("Let me see.");
+        s.Caller.Silence(Ms(300)).Say("where is my parcel").WaitUntil(() => s.Transport.IsHungUp, TimeSpan.FromSeconds(20));
+
+        await s.RunAsync();
+
+        Assert.That(s.Summary.EndReason, Is.EqualTo(CallEndReason.MaxDuration), s.Describe());
+        Assert.That(s.History.Last().Text, Is.EqualTo("We've reached the time limit for this call. Goodbye."));
+    }
+
+    [Test]
+    public async Task History_is_bounded_without_orphaning_tool_results()
+    {
+        var s = new CallScenario(o => o.MaxHistoryMessages = 3);
+        s.LanguageModel.Enqueue("One.", "Two.", "Three.");
+        s.Caller.Silence(Ms(300)).Say("first").WaitForAgent().Say("second").WaitForAgent().Say("third").WaitForAgent().HangUp();
+
+        await s.RunAsync();
+
+        var history = s.History;
+        Assert.That(history[0].Role, Is.EqualTo(ChatRole.System), "instructions always stay");
+        Assert.That(history.Skip(1).Select(m => m.Text), Is.EqualTo(new[] { "Two.", "third", "Three." }));
+    }
+
+    /// <summary>Lets a test read a stream the agent disposes at the end of the call.</summary>
+    private sealed class KeepOpenStream(Stream inner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => inner.CanWrite;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void SetLength(long value) => inner.SetLength(value);
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     }
 }

@@ -328,6 +328,70 @@ public sealed class VoiceAgentScenarioTests
         Assert.That(history.Skip(1).Select(m => m.Text), Is.EqualTo(new[] { "Two.", "third", "Three." }));
     }
 
+    [Test]
+    public async Task A_failing_tool_and_a_hanging_tool_become_errors_the_model_can_explain()
+    {
+        CallScenario? scenario = null;
+        var broken = AIFunctionFactory.Create(string () => throw new InvalidOperationException("database down"), "check_refund", "Checks a refund.");
+        var hanging = AIFunctionFactory.Create(async (CancellationToken ct) =>
+        {
+            await Task.Delay(TimeSpan.FromMinutes(5), scenario!.Time, ct);
+            return "never";
+        }, "check_driver", "Checks the driver.");
+        var s = scenario = new CallScenario(o => o.ToolTimeout = TimeSpan.FromSeconds(2), broken, hanging);
+        s.LanguageModel.Enqueue(
+            FakeReply.CallTool("check_refund", callId: "r1"),
+            FakeReply.CallTool("check_driver", callId: "d1"),
+            FakeReply.Say("Sorry, I can't check that right now."));
+        s.Caller.Silence(Ms(300)).Say("where is my refund").WaitForAgent(quietFor: Ms(1500)).HangUp();
+
+        await s.RunAsync();
+
+        var results = s.LanguageModel.Requests.Last().SelectMany(m => m.Contents).OfType<FunctionResultContent>().ToDictionary(r => r.CallId, r => r.Result?.ToString());
+        Assert.That(results["r1"], Does.StartWith("Error: the tool failed"), s.Describe());
+        Assert.That(results["d1"], Does.StartWith("Error: the tool timed out after 2 seconds"));
+        Assert.That(results.Values, Has.None.Contains("database down"), "exception details stay out of the conversation");
+        Assert.That(s.Summary.ToolFailures, Is.EqualTo(2));
+        Assert.That(s.History.Last().Text, Does.EndWith("Sorry, I can't check that right now."));
+    }
+
+    [Test]
+    public async Task Tool_rounds_per_turn_are_capped()
+    {
+        var runs = 0;
+        var tool = AIFunctionFactory.Create(() => ++runs, "count", "Counts.");
+        var s = new CallScenario(o => o.MaxToolRoundsPerTurn = 2, tool);
+        s.LanguageModel.Enqueue(
+            FakeReply.CallTool("count", callId: "c1"),
+            FakeReply.CallTool("count", callId: "c2"),
+            FakeReply.CallTool("count", callId: "c3"));
+        s.Caller.Silence(Ms(300)).Say("count for me").Silence(TimeSpan.FromSeconds(3)).HangUp();
+
+        await s.RunAsync();
+
+        Assert.That(runs, Is.EqualTo(2), s.Describe());
+        Assert.That(s.LanguageModel.Requests, Has.Count.EqualTo(3), "the third round is asked without tools, and its tool call is ignored");
+    }
+
+    [Test]
+    public async Task An_outbound_call_opens_with_its_opening_line()
+    {
+        var s = new CallScenario(o =>
+        {
+            o.Greeting = "Inbound greeting.";
+            o.OpeningLine = "Hi, this is Acme Parcels calling about your delivery.";
+        });
+        var outbound = new InMemoryTransport(s.Time, call: new CallInfo { IsOutbound = true, To = "+15550199" });
+        var call = s.Agent.StartCall(outbound);
+        await new SimulatedCaller(outbound, s.Time, s.SpeechToText).WaitForAgent().HangUp().RunAsync();
+        VirtualTime.Advance(s.Time, TimeSpan.FromSeconds(1));
+        var summary = await call.Completion.WaitAsync(TimeSpan.FromSeconds(20));
+        await call.DisposeAsync();
+
+        Assert.That(call.GetHistory()[1].Text, Is.EqualTo("Hi, this is Acme Parcels calling about your delivery."));
+        Assert.That(summary.EndReason, Is.EqualTo(CallEndReason.CallerHungUp));
+    }
+
     /// <summary>Lets a test read a stream the agent disposes at the end of the call.</summary>
     private sealed class KeepOpenStream(Stream inner) : Stream
     {

@@ -268,8 +268,10 @@ public sealed class InMemoryTransport : ITransport
     /// <remarks>After the agent ends the call, events still queued are disposed and the stream ends.</remarks>
     public async IAsyncEnumerable<TransportEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // Wait without the token (a cancellable wait allocates on every frame) and let cancellation end the stream instead.
         var reader = _events.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        using var registration = cancellationToken.Register(static state => ((InMemoryTransport)state!)._events.Writer.TryComplete(), this);
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             while (reader.TryRead(out var item))
             {
@@ -282,6 +284,8 @@ public sealed class InMemoryTransport : ITransport
                 yield return item;
             }
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <inheritdoc />

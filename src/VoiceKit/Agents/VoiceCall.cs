@@ -280,8 +280,9 @@ public sealed class VoiceCall : IAsyncDisposable
 
             Post(new Message(MessageKind.TransportEnded));
         }
-        catch (OperationCanceledException) when (CallToken.IsCancellationRequested)
+        catch (Exception e) when (CallToken.IsCancellationRequested && e is OperationCanceledException or ChannelClosedException)
         {
+            // The call is ending.
         }
         catch (Exception e)
         {
@@ -350,8 +351,9 @@ public sealed class VoiceCall : IAsyncDisposable
                 await _queue.Writer.WriteAsync(new Message(MessageKind.Transcript, Payload: update), CallToken).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (CallToken.IsCancellationRequested)
+        catch (Exception e) when (CallToken.IsCancellationRequested && e is OperationCanceledException or ChannelClosedException)
         {
+            // The call is ending.
         }
         catch (Exception e)
         {
@@ -371,16 +373,25 @@ public sealed class VoiceCall : IAsyncDisposable
 
     private async Task BrainLoopAsync()
     {
-        await foreach (var message in _queue.Reader.ReadAllAsync(CallToken).ConfigureAwait(false))
+        // The queue is read with an uncancellable wait, which a bounded channel serves without allocating; ending the
+        // call completes the queue instead.
+        using var registration = CallToken.Register(static state => ((VoiceCall)state!)._queue.Writer.TryComplete(), this);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            await HandleAsync(message).ConfigureAwait(false);
-            await HandleTurnEventsAsync().ConfigureAwait(false);
-            await CheckPlaybackAsync().ConfigureAwait(false);
-            if (_endReason is not null)
+            while (reader.TryRead(out var message))
             {
-                return;
+                await HandleAsync(message).ConfigureAwait(false);
+                await HandleTurnEventsAsync().ConfigureAwait(false);
+                await CheckPlaybackAsync().ConfigureAwait(false);
+                if (_endReason is not null)
+                {
+                    return;
+                }
             }
         }
+
+        _endReason ??= CallEndReason.Cancelled;
     }
 
     private async ValueTask HandleAsync(Message message)

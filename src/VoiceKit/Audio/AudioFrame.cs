@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 
 namespace VoiceKit.Audio;
@@ -68,8 +67,8 @@ public sealed class AudioFrame : IDisposable
 #endif
         }
 
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
+        // The buffer stays with the frame: frames are rented on one thread and returned on another, which would
+        // overflow the shared array pool's per-core caches and make it allocate.
         Length = 0;
         _pool.Return(this);
     }
@@ -77,7 +76,11 @@ public sealed class AudioFrame : IDisposable
     internal void Rent(AudioFormat format, int length)
     {
         Debug.Assert(_state == Returned, "The pool handed out a frame that is still rented.");
-        _buffer = ArrayPool<byte>.Shared.Rent(length);
+        if (_buffer.Length < length)
+        {
+            _buffer = new byte[Math.Max(length, 64)];
+        }
+
         Format = format;
         Length = length;
         _state = Rented;

@@ -5,8 +5,8 @@ namespace VoiceKit.Audio;
 /// in steady state.
 /// </summary>
 /// <remarks>
-/// Frames keep their memory in <see cref="System.Buffers.ArrayPool{T}.Shared"/> and the frame objects themselves are
-/// kept for reuse, up to <see cref="MaxRetained"/>. Thread-safe: a frame may be rented on one thread and returned on
+/// Returned frames are kept for reuse with their buffers, up to <see cref="MaxRetained"/>; a frame's buffer grows
+/// when a larger frame is asked for. Thread-safe: a frame may be rented on one thread and returned on
 /// another.
 /// </remarks>
 public sealed class AudioFramePool

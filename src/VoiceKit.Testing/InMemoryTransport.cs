@@ -107,7 +107,13 @@ public sealed class InMemoryTransport : ITransport
     /// <summary>Whether agent audio is playing now.</summary>
     public bool IsPlaying => QueuedDuration > TimeSpan.Zero;
 
-    /// <summary>A copy of the agent audio the caller has heard so far, in order, in <see cref="Format"/>.</summary>
+    /// <summary>
+    /// Whether to keep a copy of the audio played, for <see cref="PlayedAudio"/>. Default true; load tests turn it off,
+    /// since a long call's copy grows without bound.
+    /// </summary>
+    public bool KeepPlayedAudio { get; init; } = true;
+
+    /// <summary>A copy of the agent audio the caller has heard so far, in order, in <see cref="Format"/> (empty when <see cref="KeepPlayedAudio"/> is off).</summary>
     public byte[] PlayedAudio
     {
         get
@@ -115,7 +121,7 @@ public sealed class InMemoryTransport : ITransport
             lock (_lock)
             {
                 var now = _time.GetTimestamp();
-                var inRun = _playing ? PlayedBytesInRunLocked(now) : 0;
+                var inRun = _playing && KeepPlayedAudio ? PlayedBytesInRunLocked(now) : 0;
                 var result = new byte[_played.WrittenCount + inRun];
                 _played.WrittenSpan.CopyTo(result);
                 _run.WrittenSpan[..inRun].CopyTo(result.AsSpan(_played.WrittenCount));
@@ -414,7 +420,11 @@ public sealed class InMemoryTransport : ITransport
             return;
         }
 
-        _played.Write(_run.WrittenSpan);
+        if (KeepPlayedAudio)
+        {
+            _played.Write(_run.WrittenSpan);
+        }
+
         _playedBefore += queued;
         _playing = false;
         var end = _runStart + (long)((Int128)queued.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
@@ -431,7 +441,11 @@ public sealed class InMemoryTransport : ITransport
 
         var bytes = PlayedBytesInRunLocked(now);
         _playedBefore += PlayedInRunLocked(now);
-        _played.Write(_run.WrittenSpan[..bytes]);
+        if (KeepPlayedAudio)
+        {
+            _played.Write(_run.WrittenSpan[..bytes]);
+        }
+
         _playing = false;
     }
 

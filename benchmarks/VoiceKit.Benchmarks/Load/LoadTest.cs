@@ -137,7 +137,7 @@ internal static class LoadTest
             .Build();
 
         var origin = Stopwatch.GetTimestamp();
-        var transport = new InMemoryTransport(time, call: new CallInfo { CallId = "load-" + index.ToString(CultureInfo.InvariantCulture) });
+        var transport = new InMemoryTransport(time, call: new CallInfo { CallId = "load-" + index.ToString(CultureInfo.InvariantCulture) }) { KeepPlayedAudio = false };
         return new LoadCall(index, startTick, phase, transport, stt, agent, origin, maxSegments);
     }
 }

@@ -66,7 +66,7 @@ public sealed class TurnsCommandTests
         var ends = lines.Where(l => l.GetProperty("event").GetString() == "end_of_turn").ToList();
         Assert.That(ends, Has.Count.EqualTo(1), raw);
         Assert.That(ends[0].GetProperty("reason").GetString(), Is.EqualTo("silence"));
-        Assert.That(ends[0].GetProperty("delay_ms").GetInt32(), Is.EqualTo(600));
+        Assert.That(ends[0].GetProperty("delay_ms").GetInt32(), Is.EqualTo(600 + 125), "the default delay after the detector's end, plus its 125 ms hangover");
         Assert.That(ends[0].GetProperty("t_ms").GetInt32(), Is.InRange(7000, 7800), "speech ends near 6.9 s");
     }
 
@@ -92,7 +92,7 @@ public sealed class TurnsCommandTests
         var end = lines.Single(l => l.GetProperty("event").GetString() == "end_of_turn");
         Assert.That(end.GetProperty("text").GetString(), Does.StartWith("hi I'm calling").And.EndWith("four one five two"));
         Assert.That(end.GetProperty("reason").GetString(), Is.EqualTo("incomplete_timeout"), "\"the number is four one five two\" is too short to be done");
-        Assert.That(end.GetProperty("delay_ms").GetInt32(), Is.EqualTo(1600), raw);
+        Assert.That(end.GetProperty("delay_ms").GetInt32(), Is.EqualTo(1600 + 125), raw);
     }
 
     [Test]
@@ -107,7 +107,7 @@ public sealed class TurnsCommandTests
         Assert.That(code, Is.Zero, err);
         var end = lines.Single(l => l.GetProperty("event").GetString() == "end_of_turn");
         Assert.That(end.GetProperty("reason").GetString(), Is.EqualTo("transcript_complete"), raw);
-        Assert.That(end.GetProperty("delay_ms").GetInt32(), Is.LessThanOrEqualTo(320), "short delay once the transcript lag has passed");
+        Assert.That(end.GetProperty("delay_ms").GetInt32(), Is.LessThanOrEqualTo(320 + 125), "short delay once the transcript lag has passed, plus the detector's hangover");
     }
 
     [Test]

@@ -214,6 +214,10 @@ public sealed class AdaptiveVoiceActivityDetector : IVoiceActivityDetector
     }
 
     /// <inheritdoc />
+    /// <remarks>The linear release takes a full score under one half in half the release time.</remarks>
+    public TimeSpan SpeechEndLag { get; } = TimeSpan.FromMilliseconds(ReleaseMs / 2);
+
+    /// <inheritdoc />
     public void Reset()
     {
         _x1 = _x2 = _y1 = _y2 = 0;

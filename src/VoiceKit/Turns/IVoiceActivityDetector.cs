@@ -21,4 +21,11 @@ public interface IVoiceActivityDetector
 
     /// <summary>Forgets everything learned about the stream, as if newly created.</summary>
     void Reset();
+
+    /// <summary>
+    /// How long the detector's score typically stays at or above 0.5 after speech really ends (its own hangover). The
+    /// turn engine adds it back when it reports how long ago the caller stopped, so latency figures start at the
+    /// acoustic end of speech. Default zero.
+    /// </summary>
+    TimeSpan SpeechEndLag => TimeSpan.Zero;
 }

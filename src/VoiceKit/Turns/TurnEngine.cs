@@ -460,7 +460,8 @@ public sealed class TurnEngine
         _interruptionUnconfirmed = false;
         State = TurnState.Listening;
         _idleSince = now;
-        Emit(new TurnEvent(TurnEventKind.EndOfTurn, now, reason, delay));
+        // Reported from the acoustic end of speech: the detector's own hangover is added back (timers are unchanged).
+        Emit(new TurnEvent(TurnEventKind.EndOfTurn, now, reason, delay + _vad.SpeechEndLag));
     }
 
     private int CountWords()

@@ -21,7 +21,10 @@ public readonly record struct TurnEvent
     /// <summary>For <see cref="TurnEventKind.EndOfTurn"/>: why the turn ended.</summary>
     public EndOfTurnReason Reason { get; }
 
-    /// <summary>For <see cref="TurnEventKind.EndOfTurn"/>: time from the caller's last speech to the decision.</summary>
+    /// <summary>
+    /// For <see cref="TurnEventKind.EndOfTurn"/>: time from the caller's last speech to the decision, measured from the
+    /// acoustic end (the endpointing delay plus the detector's <see cref="IVoiceActivityDetector.SpeechEndLag"/>).
+    /// </summary>
     public TimeSpan Delay { get; }
 
     /// <summary>

@@ -15,7 +15,8 @@ public sealed class FakeTextToSpeechTests
         {
             await foreach (var chunk in stream.ReadAudioAsync())
             {
-                chunks.Add((time.GetElapsedTime(start).TotalMilliseconds, chunk));
+                // A chunk's memory is valid until the next read (the ITextToSpeechStream contract): keep a copy.
+                chunks.Add((time.GetElapsedTime(start).TotalMilliseconds, chunk with { Audio = chunk.Audio.ToArray() }));
             }
         });
         VirtualTime.Advance(time, run, 10 * Ms);

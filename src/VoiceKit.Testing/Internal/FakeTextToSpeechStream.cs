@@ -13,7 +13,9 @@ internal sealed class FakeTextToSpeechStream : ITextToSpeechStream
     private readonly TimeProvider _time;
     private readonly AudioFormat _format;
     private readonly FakeScheduler _scheduler;
-    private readonly Channel<SpeechAudio> _audio = Channel.CreateUnbounded<SpeechAudio>(new UnboundedChannelOptions { SingleReader = true });
+    // Chunks are described here and synthesised when read, into one buffer per stream (SpeechAudio is valid until the
+    // next item is read), so a long reply does not allocate an array per 20 ms.
+    private readonly Channel<Chunk> _audio = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _lock = new();
     private int _segments;
     private int _pending;
@@ -78,11 +80,20 @@ internal sealed class FakeTextToSpeechStream : ITextToSpeechStream
     public async IAsyncEnumerable<SpeechAudio> ReadAudioAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var reader = _audio.Reader;
+        var samples = new short[_format.SamplesPer(20)];
+        var buffer = new byte[AudioCodec.GetEncodedLength(_format.Encoding, samples.Length)];
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             while (reader.TryRead(out var chunk))
             {
-                yield return chunk;
+                var step = 2 * Math.PI * FakeTextToSpeech.FrequencyOf(chunk.Segment) / _format.SampleRate;
+                for (var i = 0; i < chunk.Count; i++)
+                {
+                    samples[i] = (short)Math.Round(Amplitude * Math.Sin(step * (chunk.Offset + i)));
+                }
+
+                var length = AudioCodec.Encode(_format.Encoding, samples.AsSpan(0, chunk.Count), buffer);
+                yield return new SpeechAudio(buffer.AsMemory(0, length), chunk.Segment);
             }
         }
 
@@ -122,8 +133,6 @@ internal sealed class FakeTextToSpeechStream : ITextToSpeechStream
     {
         var total = (int)_format.SamplesFor(duration);
         var chunk = _format.SamplesPer(20);
-        var step = 2 * Math.PI * FakeTextToSpeech.FrequencyOf(segment) / _format.SampleRate;
-        var samples = new short[chunk];
         lock (_lock)
         {
             if (_disposed)
@@ -133,15 +142,7 @@ internal sealed class FakeTextToSpeechStream : ITextToSpeechStream
 
             for (var offset = 0; offset < total; offset += chunk)
             {
-                var count = Math.Min(chunk, total - offset);
-                for (var i = 0; i < count; i++)
-                {
-                    samples[i] = (short)Math.Round(Amplitude * Math.Sin(step * (offset + i)));
-                }
-
-                var bytes = new byte[AudioCodec.GetEncodedLength(_format.Encoding, count)];
-                AudioCodec.Encode(_format.Encoding, samples.AsSpan(0, count), bytes);
-                _audio.Writer.TryWrite(new SpeechAudio(bytes, segment));
+                _audio.Writer.TryWrite(new Chunk(segment, offset, Math.Min(chunk, total - offset)));
             }
 
             _pending--;
@@ -151,4 +152,7 @@ internal sealed class FakeTextToSpeechStream : ITextToSpeechStream
             }
         }
     }
+
+    /// <summary>A 20 ms piece of a segment's tone, synthesised when read.</summary>
+    private readonly record struct Chunk(int Segment, int Offset, int Count);
 }

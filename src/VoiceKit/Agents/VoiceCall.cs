@@ -25,6 +25,7 @@ namespace VoiceKit;
 /// </remarks>
 public sealed class VoiceCall : IAsyncDisposable
 {
+    private static readonly TimeSpan MaxDurationGrace = TimeSpan.FromSeconds(15);
     private static readonly System.Text.Json.JsonSerializerOptions s_compactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private readonly VoiceAgent _agent;
@@ -50,6 +51,7 @@ public sealed class VoiceCall : IAsyncDisposable
     private readonly Lock _historyLock = new();
     private readonly List<TurnMetrics> _turnMetrics = [];
     private readonly List<Task> _toolTasks = [];
+    private readonly List<Task> _replyTasks = [];
     private readonly AudioFormat _vadFormat;
     private readonly AudioFormat _sttFormat;
     private readonly AudioFormat _ttsFormat;
@@ -69,6 +71,8 @@ public sealed class VoiceCall : IAsyncDisposable
     private string _callerInterim = string.Empty;
     private bool _turnConsumed;
     private string _consumedText = string.Empty;
+    private string _consumedFinals = string.Empty;
+    private ChatMessage? _consumedMessage;
     private TimeSpan? _lastFinalAt;
     private int _turns;
     private int _interruptions;
@@ -83,6 +87,7 @@ public sealed class VoiceCall : IAsyncDisposable
     private TimeSpan _lastDtmfAt;
     private Task _run = Task.CompletedTask;
     private CallRecorder? _recorder;
+    private int _disposed;
 
     internal VoiceCall(VoiceAgent agent, ITransport transport, CancellationToken cancellationToken)
     {
@@ -155,6 +160,12 @@ public sealed class VoiceCall : IAsyncDisposable
     /// <returns>A task that completes when the call has ended.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _run.ConfigureAwait(false);
+            return;
+        }
+
         _endReason ??= CallEndReason.Cancelled;
         await _callCancellation.CancelAsync().ConfigureAwait(false);
         await _run.ConfigureAwait(false);
@@ -210,9 +221,10 @@ public sealed class VoiceCall : IAsyncDisposable
             // Ordered teardown: stop input, cancel in-flight work, release providers and pooled buffers.
             timer?.Dispose();
             await _callCancellation.CancelAsync().ConfigureAwait(false);
-            await CancelReplyAsync(clear: false).ConfigureAwait(false);
+            await CancelReplyAsync().ConfigureAwait(false);
             await WhenAllQuietly(loops).ConfigureAwait(false);
-            await WhenAllQuietly(_toolTasks).ConfigureAwait(false);
+            await WhenAllQuietly(SnapshotReplyTasks()).ConfigureAwait(false);
+            await WhenAllQuietly(SnapshotToolTasks()).ConfigureAwait(false);
             if (_sttStream is not null)
             {
                 await DisposeQuietlyAsync(_sttStream).ConfigureAwait(false);
@@ -265,7 +277,18 @@ public sealed class VoiceCall : IAsyncDisposable
                         {
                             await SendToRecogniserAsync(frame, sttBuffer).ConfigureAwait(false);
                             var pcm = DecodeForTurnEngine(frame);
-                            await _queue.Writer.WriteAsync(new Message(MessageKind.CallerAudio, pcm), CallToken).ConfigureAwait(false);
+                            if (!_queue.Writer.TryWrite(new Message(MessageKind.CallerAudio, pcm)))
+                            {
+                                try
+                                {
+                                    await _queue.Writer.WriteAsync(new Message(MessageKind.CallerAudio, pcm), CallToken).ConfigureAwait(false);
+                                }
+                                catch
+                                {
+                                    pcm.Dispose(); // the queue is closing: the frame has no other owner
+                                    throw;
+                                }
+                            }
                         }
 
                         break;
@@ -426,9 +449,15 @@ public sealed class VoiceCall : IAsyncDisposable
                     await DeliverDtmfAsync().ConfigureAwait(false);
                 }
 
-                if (Elapsed >= _options.MaxCallDuration && _reply?.HangUpReason != CallEndReason.MaxDuration)
+                if (Elapsed >= _options.MaxCallDuration + MaxDurationGrace)
                 {
-                    await CancelReplyAsync(clear: true).ConfigureAwait(false);
+                    // The goodbye never finished playing (a stuck synthesiser, repeated barge-ins): end the call anyway.
+                    _endReason ??= CallEndReason.MaxDuration;
+                    await _transport.HangUpAsync(CallToken).ConfigureAwait(false);
+                }
+                else if (Elapsed >= _options.MaxCallDuration && _reply?.HangUpReason != CallEndReason.MaxDuration)
+                {
+                    await CancelReplyAsync().ConfigureAwait(false);
                     StartScriptedReply(_options.MaxDurationGoodbye).HangUpAfter = true;
                     _reply!.HangUpReason = CallEndReason.MaxDuration;
                 }
@@ -484,6 +513,14 @@ public sealed class VoiceCall : IAsyncDisposable
             return;
         }
 
+        if (update.Kind == TranscriptUpdateKind.Error)
+        {
+            var error = update.RawRepresentation as Exception ?? new InvalidOperationException(update.Text);
+            VoiceCallLog.ProviderFailed(_logger, Call.CallId, error);
+            Publish(new ProviderErrorEvent(Elapsed, error));
+            return;
+        }
+
         if (update.Kind != TranscriptUpdateKind.Interim && update.Kind != TranscriptUpdateKind.Final)
         {
             return;
@@ -503,7 +540,7 @@ public sealed class VoiceCall : IAsyncDisposable
                 if (isFinal)
                 {
                     _lastFinalAt = Elapsed;
-                    ReplaceLastCallerText(update.Text);
+                    ReplaceConsumedText(Join(_consumedFinals, update.Text));
                 }
 
                 return;
@@ -556,6 +593,7 @@ public sealed class VoiceCall : IAsyncDisposable
 
     private async ValueTask OnEndOfTurnAsync(TurnEvent turn)
     {
+        var finals = _callerFinals;
         var text = Join(_callerFinals, _callerInterim).Trim();
         _callerFinals = _callerInterim = string.Empty;
         if (text.Length == 0)
@@ -565,13 +603,16 @@ public sealed class VoiceCall : IAsyncDisposable
 
         _turnConsumed = true;
         _consumedText = text;
+        _consumedFinals = finals;
         _lastInterrupted = null;
         _turns++;
-        AppendHistory(new ChatMessage(ChatRole.User, text));
-        Publish(new CallerSpokeEvent(Elapsed, text));
 
         // A reply still thinking (no audio yet) answered a turn the caller has now extended: answer the whole turn.
-        await CancelReplyAsync(clear: false).ConfigureAwait(false);
+        // Cancel it first, so what it said lands in history before the caller's new words.
+        await CancelReplyAsync().ConfigureAwait(false);
+        _consumedMessage = new ChatMessage(ChatRole.User, text);
+        AppendHistory(_consumedMessage);
+        Publish(new CallerSpokeEvent(Elapsed, text));
         var callerStopped = Elapsed - turn.Delay;
         StartModelReply(new AgentReply(++_replyIds, CallToken)
         {
@@ -592,7 +633,7 @@ public sealed class VoiceCall : IAsyncDisposable
 
         _interruptions++;
         VoiceKitTelemetry.Interruptions.Add(1);
-        var heard = await CancelReplyAsync(clear: true).ConfigureAwait(false);
+        var heard = await CancelReplyAsync().ConfigureAwait(false);
         _lastInterrupted = reply;
         _lastInterruptedUnheard = heard.Unheard;
         _engine.OnAgentSpeechStopped(heard.Heard);
@@ -603,10 +644,11 @@ public sealed class VoiceCall : IAsyncDisposable
         // Noise or a backchannel, not an interruption: it does not count, and the agent carries on.
         _interruptions = Math.Max(0, _interruptions - 1);
         VoiceKitTelemetry.FalseInterruptions.Add(1);
-        if (_options.RepeatAfterFalseInterruption && _lastInterrupted is not null && !string.IsNullOrWhiteSpace(_lastInterruptedUnheard))
+        if (_options.RepeatAfterFalseInterruption && _reply is null && _lastInterrupted is not null && !string.IsNullOrWhiteSpace(_lastInterruptedUnheard))
         {
             var repeat = StartScriptedReply(_lastInterruptedUnheard!);
             repeat.HangUpAfter = _lastInterrupted.HangUpAfter;
+            repeat.HangUpReason = _lastInterrupted.HangUpReason;
             repeat.TransferAfter = _lastInterrupted.TransferAfter;
         }
 
@@ -638,8 +680,9 @@ public sealed class VoiceCall : IAsyncDisposable
         _dtmf.Clear();
         Publish(new DtmfEvent(Elapsed, digits));
         _turns++;
+        _lastInterrupted = null;
+        await CancelReplyAsync().ConfigureAwait(false);
         AppendHistory(new ChatMessage(ChatRole.User, $"[The caller pressed these keys on the keypad: {digits}]"));
-        await CancelReplyAsync(clear: false).ConfigureAwait(false);
         StartModelReply(new AgentReply(++_replyIds, CallToken) { Turn = _turns, CallerStoppedAt = Elapsed });
     }
 
@@ -687,7 +730,7 @@ public sealed class VoiceCall : IAsyncDisposable
         }
 
         // Keep what was heard, then say something sensible rather than going silent.
-        await CancelReplyAsync(clear: false).ConfigureAwait(false);
+        await CancelReplyAsync().ConfigureAwait(false);
         if (reply.ScriptedText != _options.ErrorMessage)
         {
             StartScriptedReply(_options.ErrorMessage);
@@ -730,11 +773,11 @@ public sealed class VoiceCall : IAsyncDisposable
             await _transport.HangUpAsync(CallToken).ConfigureAwait(false);
         }
 
-        reply.Dispose();
+        DisposeWhenDone(reply);
     }
 
-    /// <summary>Cancels the current reply; with <paramref name="clear"/>, drops unplayed audio and records what was heard.</summary>
-    private async ValueTask<(string Heard, string Unheard)> CancelReplyAsync(bool clear)
+    /// <summary>Cancels the current reply, drops its unplayed audio and records what the caller heard of it.</summary>
+    private async ValueTask<(string Heard, string Unheard)> CancelReplyAsync()
     {
         var reply = _reply;
         if (reply is null)
@@ -748,11 +791,16 @@ public sealed class VoiceCall : IAsyncDisposable
         // Only the audio pump can queue audio: once it has stopped, nothing more reaches the caller.
         await WhenAllQuietly([reply.AudioPump]).ConfigureAwait(false);
         var heard = (Heard: string.Empty, Unheard: reply.Segments.FullText);
-        if (reply.FirstAudioQueued)
+        if (reply.Segments.AudioEnd is not null)
         {
-            if (clear)
+            // Any audio queued is dropped, so history and the output timeline hold only what was heard.
+            try
             {
                 await _transport.ClearAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (_endReason is not null)
+            {
+                VoiceCallLog.ProviderFailed(_logger, Call.CallId, e); // the call is ending anyway
             }
 
             var played = _transport.PlayedDuration;
@@ -769,7 +817,7 @@ public sealed class VoiceCall : IAsyncDisposable
             Publish(new AgentSpokeEvent(Elapsed, heard.Heard, Interrupted: true));
         }
 
-        reply.Dispose();
+        DisposeWhenDone(reply);
         return heard;
     }
 
@@ -778,10 +826,25 @@ public sealed class VoiceCall : IAsyncDisposable
     private AgentReply StartScriptedReply(string text)
     {
         var reply = new AgentReply(++_replyIds, CallToken) { ScriptedText = text };
-        _reply = reply;
-        reply.Task = Task.Run(() => RunReplyAsync(reply));
+        Start(reply);
         return reply;
     }
+
+    private void Start(AgentReply reply)
+    {
+        Debug.Assert(_reply is null, "A reply started while another was current; cancel it first.");
+        _reply = reply;
+        reply.Task = Task.Run(() => RunReplyAsync(reply));
+        lock (_replyTasks)
+        {
+            _replyTasks.RemoveAll(t => t.IsCompleted);
+            _replyTasks.Add(reply.Task);
+        }
+    }
+
+    /// <summary>Releases a reply once its task has finished (it may still be winding down after a cancel).</summary>
+    private static void DisposeWhenDone(AgentReply reply) =>
+        _ = reply.Task.ContinueWith(static (_, state) => ((AgentReply)state!).Dispose(), reply, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private void StartModelReply(AgentReply reply)
     {
@@ -791,8 +854,7 @@ public sealed class VoiceCall : IAsyncDisposable
         reply.Activity?.SetTag("voicekit.call_id", Call.CallId);
         reply.Activity?.SetTag("voicekit.turn", reply.Turn);
         Activity.Current = previous;
-        _reply = reply;
-        reply.Task = Task.Run(() => RunReplyAsync(reply));
+        Start(reply);
     }
 
     private async Task RunReplyAsync(AgentReply reply)
@@ -853,7 +915,8 @@ public sealed class VoiceCall : IAsyncDisposable
 
     private async Task GenerateAsync(AgentReply reply, Func<string, ValueTask> speak, CancellationToken token)
     {
-        await WhenAllQuietly(SnapshotToolTasks()).ConfigureAwait(false); // results of an interrupted turn's tools first
+        await WhenAllQuietly(SnapshotToolTasks().Select(t => t.WaitAsync(token))).ConfigureAwait(false); // an interrupted turn's tool results first
+        token.ThrowIfCancellationRequested();
         var messages = SnapshotHistory();
         var chatOptions = new ChatOptions { Tools = [.. _tools] };
         for (var round = 0; ; round++)
@@ -901,10 +964,11 @@ public sealed class VoiceCall : IAsyncDisposable
             }
 
             // The model asked for tools: record the request, run them (with a filler if slow), and ask again.
-            var request = new ChatMessage(ChatRole.Assistant, [.. text.Length > 0 ? [new TextContent(text.ToString())] : Array.Empty<AIContent>(), .. calls]);
+            // Only the calls: the text spoken so far reaches history as what the caller heard, once it has played.
+            var request = new ChatMessage(ChatRole.Assistant, [.. calls]);
             messages.Add(request);
             AppendHistory(request);
-            var results = RunToolsAsync(reply, calls);
+            var results = RunToolsAsync(reply, calls, request);
             var filler = Task.Delay(_options.ToolFillerDelay, _time, token);
             if (await Task.WhenAny(results, filler).ConfigureAwait(false) == filler && !results.IsCompleted)
             {
@@ -920,7 +984,7 @@ public sealed class VoiceCall : IAsyncDisposable
     /// Runs a round of tool calls. Tools run to completion (or their timeout) even if the caller interrupts, and their
     /// results always reach the history, so no call is left without a result and none is executed twice.
     /// </summary>
-    private Task<ChatMessage> RunToolsAsync(AgentReply reply, List<FunctionCallContent> calls)
+    private Task<ChatMessage> RunToolsAsync(AgentReply reply, List<FunctionCallContent> calls, ChatMessage request)
     {
         var task = Task.Run(async () =>
         {
@@ -931,7 +995,7 @@ public sealed class VoiceCall : IAsyncDisposable
             }
 
             var message = new ChatMessage(ChatRole.Tool, results);
-            AppendHistory(message); // straight into history, so the next reply sees it even after an interruption
+            InsertToolResult(request, message); // straight into history, so the next reply sees it even after an interruption
             return message;
         });
         lock (_toolTasks)
@@ -962,7 +1026,9 @@ public sealed class VoiceCall : IAsyncDisposable
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, CallToken);
             try
             {
-                result = await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), linked.Token).ConfigureAwait(false);
+                // WaitAsync: a tool that ignores its token still cannot hold the turn past its timeout.
+                result = await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), linked.Token).AsTask()
+                    .WaitAsync(_options.ToolTimeout, _time, CallToken).ConfigureAwait(false);
                 if (call.Name == BuiltInTool.EndCall)
                 {
                     reply.HangUpAfter = true;
@@ -972,7 +1038,7 @@ public sealed class VoiceCall : IAsyncDisposable
                     reply.TransferAfter = _options.TransferDestination;
                 }
             }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested))
             {
                 result = $"Error: the tool timed out after {_options.ToolTimeout.TotalSeconds:0.#} seconds. Tell the caller you could not get that information right now.";
                 failed = true;
@@ -1066,14 +1132,31 @@ public sealed class VoiceCall : IAsyncDisposable
         }
     }
 
-    private void ReplaceLastCallerText(string text)
+    /// <summary>Puts a tool result directly after the request that asked for it, as chat APIs require.</summary>
+    private void InsertToolResult(ChatMessage request, ChatMessage result)
     {
         lock (_historyLock)
         {
-            var index = _history.FindLastIndex(m => m.Role == ChatRole.User);
-            if (index > 0 && !string.IsNullOrWhiteSpace(text) && _history.Skip(index + 1).All(m => m.Role != ChatRole.User))
+            var index = _history.IndexOf(request);
+            if (index < 0)
             {
-                _history[index] = new ChatMessage(ChatRole.User, text);
+                return; // The request has been trimmed from the bounded history; its result would be an orphan.
+            }
+
+            _history.Insert(index + 1, result);
+        }
+    }
+
+    /// <summary>Settles the answered turn's text with the recogniser's late final (the turn's own message only).</summary>
+    private void ReplaceConsumedText(string text)
+    {
+        lock (_historyLock)
+        {
+            var index = _consumedMessage is null ? -1 : _history.IndexOf(_consumedMessage);
+            if (index > 0 && !string.IsNullOrWhiteSpace(text))
+            {
+                _consumedMessage = new ChatMessage(ChatRole.User, text.Trim());
+                _history[index] = _consumedMessage;
             }
         }
     }
@@ -1083,6 +1166,14 @@ public sealed class VoiceCall : IAsyncDisposable
         lock (_historyLock)
         {
             return [.. _history];
+        }
+    }
+
+    private Task[] SnapshotReplyTasks()
+    {
+        lock (_replyTasks)
+        {
+            return [.. _replyTasks];
         }
     }
 

@@ -97,11 +97,21 @@ internal sealed class SpeechToTextClientBridge(ISpeechToTextClient client, Speec
                 wav.Position = 0;
                 var options = _options?.Clone() ?? new SpeechToTextOptions();
                 options.SpeechSampleRate ??= _format.SampleRate;
-                var response = await _client.GetTextAsync(wav, options, cancellationToken).ConfigureAwait(false);
-                var text = response.Text.Trim();
-                if (text.Length > 0)
+                TranscriptUpdate update;
+                try
                 {
-                    yield return new TranscriptUpdate(TranscriptUpdateKind.Final, text, IsEndpoint: true) { RawRepresentation = response };
+                    var response = await _client.GetTextAsync(wav, options, cancellationToken).ConfigureAwait(false);
+                    update = new TranscriptUpdate(TranscriptUpdateKind.Final, response.Text.Trim(), IsEndpoint: true) { RawRepresentation = response };
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // One failed request loses one utterance, not the rest of the call.
+                    update = new TranscriptUpdate(TranscriptUpdateKind.Error, e.Message) { RawRepresentation = e };
+                }
+
+                if (update.Kind == TranscriptUpdateKind.Error || update.Text.Length > 0)
+                {
+                    yield return update;
                 }
             }
         }

@@ -43,15 +43,30 @@ internal sealed class TextToSpeechClientBridge(ITextToSpeechClient client, Audio
         public async IAsyncEnumerable<SpeechAudio> ReadAudioAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             var segment = 0;
+            var carry = new byte[format.BlockAlign];
             await foreach (var text in _segments.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 var header = new WavHeaderStripper();
+                var carried = 0;
                 await foreach (var update in client.GetStreamingAudioAsync(text, options, cancellationToken).ConfigureAwait(false))
                 {
                     foreach (var data in update.Contents.OfType<DataContent>())
                     {
+                        // Network chunks split samples anywhere: carry a partial sample into the next chunk, or every
+                        // later PCM16 sample would be misaligned (loud noise).
                         var audio = header.Strip(data.Data);
+                        if (carried > 0 && !audio.IsEmpty)
+                        {
+                            var joined = new byte[carried + audio.Length];
+                            carry.AsSpan(0, carried).CopyTo(joined);
+                            audio.Span.CopyTo(joined.AsSpan(carried));
+                            audio = joined;
+                            carried = 0;
+                        }
+
                         var whole = audio.Length - (audio.Length % format.BlockAlign);
+                        audio.Span[whole..].CopyTo(carry);
+                        carried = audio.Length - whole;
                         if (whole > 0)
                         {
                             yield return new SpeechAudio(audio[..whole], segment);

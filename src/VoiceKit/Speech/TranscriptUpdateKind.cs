@@ -2,7 +2,7 @@ namespace VoiceKit;
 
 /// <summary>
 /// What a <see cref="TranscriptUpdate"/> reports. A string-backed value so that recognisers can add kinds of their own;
-/// the session acts on the four defined here and ignores others.
+/// the session acts on the ones defined here and ignores others.
 /// </summary>
 /// <param name="Value">The kind's name.</param>
 public readonly record struct TranscriptUpdateKind(string Value)
@@ -18,6 +18,12 @@ public readonly record struct TranscriptUpdateKind(string Value)
 
     /// <summary>The recogniser judged the utterance over (Deepgram's UtteranceEnd).</summary>
     public static TranscriptUpdateKind UtteranceEnd { get; } = new("utterance_end");
+
+    /// <summary>
+    /// The recogniser failed on part of the audio but goes on; <see cref="TranscriptUpdate.RawRepresentation"/> holds the
+    /// exception. The session reports it as a provider error.
+    /// </summary>
+    public static TranscriptUpdateKind Error { get; } = new("error");
 
     /// <inheritdoc />
     public override string ToString() => Value;

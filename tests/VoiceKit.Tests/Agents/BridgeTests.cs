@@ -37,6 +37,29 @@ public sealed class BridgeTests
     }
 
     [Test]
+    public async Task A_failed_batch_request_loses_one_utterance_not_the_call()
+    {
+        var client = new RecordingSpeechToTextClient("second try") { FailFirst = true };
+        var stt = client.AsSpeechToText();
+        await using var stream = await stt.StartAsync(AudioFormat.Pcm16(8000));
+        await stream.SendAudioAsync(new byte[3200]);
+        await stream.FinalizeAsync();
+        await stream.SendAudioAsync(new byte[3200]);
+        await stream.FinalizeAsync();
+        await stream.DisposeAsync();
+
+        var updates = new List<TranscriptUpdate>();
+        await foreach (var u in stream.ReadUpdatesAsync())
+        {
+            updates.Add(u);
+        }
+
+        Assert.That(updates.Select(u => u.Kind), Is.EqualTo(new[] { TranscriptUpdateKind.Error, TranscriptUpdateKind.Final }));
+        Assert.That(updates[0].RawRepresentation, Is.TypeOf<HttpRequestException>());
+        Assert.That(updates[1].Text, Is.EqualTo("second try"));
+    }
+
+    [Test]
     public async Task A_speech_client_speaks_each_segment_in_order_without_its_wav_header()
     {
         var client = new WavTextToSpeechClient();
@@ -58,6 +81,7 @@ public sealed class BridgeTests
         Assert.That(chunks.Select(c => c.Segment).Distinct(), Is.EqualTo(new[] { 0, 1 }));
         Assert.That(chunks.Where(c => c.Segment == 0).Sum(c => c.Audio.Length), Is.EqualTo(WavTextToSpeechClient.BytesFor("Hello there.")));
         Assert.That(chunks.SelectMany(c => c.Audio.ToArray()).All(b => b == 0x11), Is.True, "only audio, no header bytes");
+        Assert.That(chunks.All(c => c.Audio.Length % 2 == 0), Is.True, "whole PCM16 samples only, the split one carried over");
         Assert.That(() => stream.SendTextAsync("late").AsTask(), Throws.InvalidOperationException);
     }
 
@@ -90,8 +114,16 @@ public sealed class BridgeTests
 
         public List<SpeechToTextOptions?> Options { get; } = [];
 
+        public bool FailFirst { get; set; }
+
         public Task<SpeechToTextResponse> GetTextAsync(Stream audioSpeechStream, SpeechToTextOptions? options = null, CancellationToken cancellationToken = default)
         {
+            if (FailFirst)
+            {
+                FailFirst = false;
+                throw new HttpRequestException("503 Service Unavailable");
+            }
+
             Received.Add(WavFile.Read(audioSpeechStream));
             Options.Add(options);
             return Task.FromResult(new SpeechToTextResponse(text));
@@ -124,7 +156,7 @@ public sealed class BridgeTests
             using var wav = new MemoryStream();
             WavFile.Write(wav, AudioFormat.Pcm24Khz, pcm);
             var bytes = wav.ToArray();
-            var split = bytes.Length / 3;
+            var split = (bytes.Length / 3) | 1; // an odd split: a PCM16 sample straddles the two chunks
             await Task.Yield();
             yield return new TextToSpeechResponseUpdate([new DataContent(bytes.AsMemory(0, split), "audio/wav")]);
             yield return new TextToSpeechResponseUpdate([new DataContent(bytes.AsMemory(split), "audio/wav")]);

@@ -172,6 +172,10 @@ public sealed class VoiceAgentScenarioTests
         Assert.That(calls.Select(c => c.CallId), Is.EqualTo(new[] { "call-7" }));
         Assert.That(results.Select(r => r.CallId), Is.EqualTo(new[] { "call-7" }), "no orphaned tool call");
         Assert.That(s.Summary.ToolCalls, Is.EqualTo(1));
+        var history = s.History.ToList();
+        var request = history.FindIndex(m => m.Contents.OfType<FunctionCallContent>().Any());
+        Assert.That(history[request + 1].Role, Is.EqualTo(ChatRole.Tool), "the result follows its call directly, as chat APIs require");
+        Assert.That(history[request].Contents.OfType<TextContent>(), Is.Empty, "spoken text is recorded once, as heard");
     }
 
     [Test]

@@ -32,12 +32,20 @@ internal sealed class DeepgramSpeechToText : ISpeechToText
             throw new ArgumentException($"Deepgram streams are opened with mono audio from SelectInputFormat; got {format}.", nameof(format));
         }
 
+        var uri = BuildUri(_options, format);
+        var socket = await ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
+        return new DeepgramSpeechToTextStream(socket, ct => ConnectAsync(uri, ct), format, _options);
+    }
+
+    /// <summary>Opens one <c>/v1/listen</c> socket with the Authorization header; used for the first socket and for reconnects.</summary>
+    private async Task<ClientWebSocket> ConnectAsync(Uri uri, CancellationToken cancellationToken)
+    {
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", "Token " + _options.ApiKey);
         socket.Options.CollectHttpResponseDetails = true;
         try
         {
-            await socket.ConnectAsync(BuildUri(_options, format), cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
         }
         catch (WebSocketException ex) when (socket.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
@@ -61,7 +69,7 @@ internal sealed class DeepgramSpeechToText : ISpeechToText
             throw;
         }
 
-        return new DeepgramSpeechToTextStream(socket, _options.KeepAliveInterval, _options.TimeProvider);
+        return socket;
     }
 
     /// <summary>The <c>/v1/listen</c> URI with the query string; parameters in a fixed order, values percent-encoded, <c>keyterm</c> repeated.</summary>

@@ -47,6 +47,18 @@ public sealed class DeepgramSpeechToTextOptions
     /// <summary>The clock for KeepAlive timing; <see cref="TimeProvider.System"/> by default.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>How many times a dropped socket is reopened before the stream fails; 3 by default.</summary>
+    internal int ReconnectAttempts { get; set; } = 3;
+
+    /// <summary>The wait before the first reconnect attempt, doubled for each further attempt; 100 ms by default.</summary>
+    internal TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long one reconnect attempt may take to open the socket; 5 s by default.</summary>
+    internal TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most audio kept for replay after a drop (the audio since the last final); 30 s by default.</summary>
+    internal TimeSpan ReplayBufferLimit { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Checks that the options can be used.</summary>
     /// <exception cref="InvalidOperationException">A value is missing or out of range; the message says which and how to fix it.</exception>
     public void Validate()
@@ -120,6 +132,10 @@ public sealed class DeepgramSpeechToTextOptions
             SmartFormat = SmartFormat,
             KeepAliveInterval = KeepAliveInterval,
             TimeProvider = TimeProvider,
+            ReconnectAttempts = ReconnectAttempts,
+            ReconnectDelay = ReconnectDelay,
+            ReconnectTimeout = ReconnectTimeout,
+            ReplayBufferLimit = ReplayBufferLimit,
         };
         foreach (var term in Keyterms)
         {

@@ -2,12 +2,17 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
+using VoiceKit.Audio;
 
 namespace VoiceKit.Deepgram;
 
 /// <summary>
-/// One Deepgram <c>/v1/listen</c> socket. Owns the socket, a receive loop and a KeepAlive loop; every send (audio,
-/// KeepAlive, Finalize, CloseStream, close) goes through one lock, so frames are never interleaved.
+/// One Deepgram <c>/v1/listen</c> stream. Owns the current socket, a receive loop and a KeepAlive loop; every send
+/// (audio, KeepAlive, Finalize, CloseStream, close, replay) goes through one lock, so frames are never interleaved and
+/// each socket has one writer. When the socket drops (a close code other than 1000 while not closing, or a
+/// <see cref="WebSocketException"/>), the receive loop opens a new socket with the same URL and headers, replays the
+/// audio sent since the last final, and goes on; result times from the new socket are shifted into the original
+/// stream time. Audio sent while reconnecting is buffered and replayed.
 /// </summary>
 internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
 {
@@ -18,31 +23,70 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
     /// <summary>Largest server text message accepted; a bigger one is skipped and reported as an Error update.</summary>
     internal const int MaxMessageBytes = 1 << 20;
 
-    private readonly ClientWebSocket _socket;
+    private readonly Func<CancellationToken, Task<ClientWebSocket>> _connect;
+    private readonly AudioFormat _format;
     private readonly TimeSpan _keepAliveInterval;
     private readonly TimeProvider _time;
+    private readonly int _reconnectAttempts;
+    private readonly TimeSpan _reconnectDelay;
+    private readonly TimeSpan _reconnectTimeout;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Lock _replayGate = new();
+    private readonly ReplayBuffer _replay;
     private readonly Channel<TranscriptUpdate> _updates = Channel.CreateBounded<TranscriptUpdate>(
         new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _receiveLoop;
     private readonly Task _keepAliveLoop;
+    private volatile ClientWebSocket _socket;
     private long _lastSendTimestamp;
     private int _disposed;
+    private int _reconnects;
     private volatile bool _closing;
+    private volatile bool _reconnecting;
+    private volatile bool _ended;
+    private bool _finalizePending;
 
-    public DeepgramSpeechToTextStream(ClientWebSocket socket, TimeSpan keepAliveInterval, TimeProvider time)
+    /// <summary>Where the current socket's time zero lies in the stream's time; read and written by the receive loop only.</summary>
+    private TimeSpan _timeOffset;
+
+    public DeepgramSpeechToTextStream(
+        ClientWebSocket socket,
+        Func<CancellationToken, Task<ClientWebSocket>> connect,
+        AudioFormat format,
+        DeepgramSpeechToTextOptions options)
     {
         _socket = socket;
-        _keepAliveInterval = keepAliveInterval;
-        _time = time;
-        _lastSendTimestamp = time.GetTimestamp();
+        _connect = connect;
+        _format = format;
+        _keepAliveInterval = options.KeepAliveInterval;
+        _time = options.TimeProvider;
+        _reconnectAttempts = options.ReconnectAttempts;
+        _reconnectDelay = options.ReconnectDelay;
+        _reconnectTimeout = options.ReconnectTimeout;
+        _replay = new ReplayBuffer(BytesFor(options.ReplayBufferLimit));
+        _lastSendTimestamp = _time.GetTimestamp();
         _receiveLoop = Task.Run(() => ReceiveLoopAsync(_lifetime.Token));
         _keepAliveLoop = Task.Run(() => KeepAliveLoopAsync(_lifetime.Token));
     }
 
     /// <summary>How long <see cref="DisposeAsync"/> waits for Deepgram to close after CloseStream before aborting.</summary>
     internal TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How many times a dropped socket was replaced by a new one.</summary>
+    internal int Reconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>Bytes of audio held for replay: the audio sent since the last final (bounded).</summary>
+    internal long ReplayBytes
+    {
+        get
+        {
+            lock (_replayGate)
+            {
+                return _replay.Length;
+            }
+        }
+    }
 
     public async ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken = default)
     {
@@ -52,13 +96,56 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
             return; // An empty binary frame makes Deepgram close the stream.
         }
 
-        await SendAsync(audio, WebSocketMessageType.Binary, cancellationToken).ConfigureAwait(false);
+        ThrowIfEnded();
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (_replayGate)
+            {
+                _replay.Append(audio.Span);
+            }
+
+            if (_reconnecting)
+            {
+                return; // Held in the replay buffer; sent on the new socket.
+            }
+
+            try
+            {
+                await _socket.SendAsync(audio, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException && !_ended)
+            {
+                // The socket dropped under us. The audio is in the replay buffer; the receive loop reconnects and replays it,
+                // or ends the stream with the error.
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
-    public ValueTask FinalizeAsync(CancellationToken cancellationToken = default)
+    public async ValueTask FinalizeAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return SendAsync(FinalizeMessage, WebSocketMessageType.Text, cancellationToken);
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_reconnecting)
+            {
+                _finalizePending = true; // Sent after the replay on the new socket.
+                return;
+            }
+
+            await _socket.SendAsync(FinalizeMessage, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
     public async IAsyncEnumerable<TranscriptUpdate> ReadUpdatesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -78,12 +165,22 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         }
 
         _closing = true;
-        if (_socket.State == WebSocketState.Open)
+        var socket = _socket;
+        if (!_reconnecting && socket.State == WebSocketState.Open)
         {
             try
             {
                 using var sendTimeout = new CancellationTokenSource(CloseTimeout, _time);
-                await SendAsync(CloseStreamMessage, WebSocketMessageType.Text, sendTimeout.Token).ConfigureAwait(false);
+                await _sendLock.WaitAsync(sendTimeout.Token).ConfigureAwait(false);
+                try
+                {
+                    await socket.SendAsync(CloseStreamMessage, WebSocketMessageType.Text, endOfMessage: true, sendTimeout.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _sendLock.Release();
+                }
+
                 await _receiveLoop.WaitAsync(CloseTimeout, _time).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or WebSocketException or ObjectDisposedException)
@@ -93,10 +190,12 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         }
 
         _lifetime.Cancel();
-        _socket.Abort();
+        socket.Abort();
         await Task.WhenAll(_receiveLoop, _keepAliveLoop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _updates.Writer.TryComplete();
+        _socket.Abort(); // a socket opened by a reconnect that raced with dispose
         _socket.Dispose();
+        socket.Dispose();
         _sendLock.Dispose();
         _lifetime.Dispose();
     }
@@ -143,13 +242,60 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         }
     }
 
-    private async ValueTask SendAsync(ReadOnlyMemory<byte> message, WebSocketMessageType type, CancellationToken cancellationToken)
+    private void ThrowIfEnded()
+    {
+        if (_ended && !_closing)
+        {
+            throw new IOException("The Deepgram stream has ended; read ReadUpdatesAsync for the cause.");
+        }
+    }
+
+    private long BytesFor(TimeSpan time) =>
+        (long)(time.TotalSeconds * _format.BytesPerSecond) / _format.BlockAlign * _format.BlockAlign;
+
+    private async Task KeepAliveLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested && !_ended)
+            {
+                var idle = _time.GetElapsedTime(Volatile.Read(ref _lastSendTimestamp));
+                if (idle < _keepAliveInterval)
+                {
+                    await Task.Delay(_keepAliveInterval - idle, _time, cancellationToken).ConfigureAwait(false);
+                }
+                else if (!await TrySendKeepAliveAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    // Reconnecting, or the socket just failed (the receive loop handles it): try again later.
+                    await Task.Delay(_keepAliveInterval, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async ValueTask<bool> TrySendKeepAliveAsync(CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _socket.SendAsync(message, type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            if (_reconnecting || _socket.State != WebSocketState.Open)
+            {
+                return false;
+            }
+
+            await _socket.SendAsync(KeepAliveMessage, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
+            return true;
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            return false;
         }
         finally
         {
@@ -157,37 +303,51 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         }
     }
 
-    private async Task KeepAliveLoopAsync(CancellationToken cancellationToken)
+    /// <summary>Reads sockets until the stream ends: normally, by dispose, or by a drop that reconnecting could not repair.</summary>
+    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
+        Exception? failure = null;
         try
         {
-            while (!cancellationToken.IsCancellationRequested && _socket.State == WebSocketState.Open)
+            while (true)
             {
-                var idle = _time.GetElapsedTime(Volatile.Read(ref _lastSendTimestamp));
-                if (idle >= _keepAliveInterval)
+                var socket = _socket;
+                var drop = await ReceiveAsync(socket, cancellationToken).ConfigureAwait(false);
+                if (drop is null || _closing)
                 {
-                    await SendAsync(KeepAliveMessage, WebSocketMessageType.Text, cancellationToken).ConfigureAwait(false);
-                    continue;
+                    return;
                 }
 
-                await Task.Delay(_keepAliveInterval - idle, _time, cancellationToken).ConfigureAwait(false);
+                var (reconnected, error) = await ReconnectAsync(socket, cancellationToken).ConfigureAwait(false);
+                if (!reconnected)
+                {
+                    if (!_closing)
+                    {
+                        failure = _reconnectAttempts > 0
+                            ? new IOException($"{drop.Message} Reconnecting failed after {_reconnectAttempts} attempts.", error ?? drop.InnerException)
+                            : drop;
+                    }
+
+                    return;
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        finally
         {
-            // The socket failed or closed; the receive loop reports it.
+            _ended = true;
+            _updates.Writer.TryComplete(failure);
         }
     }
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    /// <summary>Reads one socket until it closes; returns <see langword="null"/> for a normal end, or the drop as an <see cref="IOException"/>.</summary>
+    private async Task<IOException?> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
         var length = 0;
         var oversized = false;
-        Exception? failure = null;
         try
         {
             while (true)
@@ -205,17 +365,14 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                     }
                 }
 
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                var result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    await CloseOutputAsync().ConfigureAwait(false);
-                    var status = _socket.CloseStatus;
-                    if (status is not (WebSocketCloseStatus.NormalClosure or null) && !_closing)
-                    {
-                        failure = new IOException($"Deepgram closed the stream: {(int)status} {_socket.CloseStatusDescription}".TrimEnd());
-                    }
-
-                    return;
+                    await CloseOutputAsync(socket).ConfigureAwait(false);
+                    var status = socket.CloseStatus;
+                    return status is WebSocketCloseStatus.NormalClosure or null
+                        ? null
+                        : new IOException($"Deepgram closed the stream: {(int)status} {socket.CloseStatusDescription}".TrimEnd());
                 }
 
                 length += result.Count;
@@ -231,6 +388,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                         : TryParse(buffer.AsSpan(0, length));
                     if (update is not null)
                     {
+                        update = ToStreamTime(update);
                         await _updates.Writer.WriteAsync(update, cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -239,20 +397,121 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                 oversized = false;
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
         {
+            return new IOException("The Deepgram connection failed.", ex);
         }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+    }
+
+    /// <summary>Shifts a result from the current socket's time into stream time; a final releases the audio it covers from the replay buffer.</summary>
+    private TranscriptUpdate ToStreamTime(TranscriptUpdate update)
+    {
+        if (_timeOffset != TimeSpan.Zero && update.Start is { } start)
         {
-            if (!_closing)
+            update = update with { Start = start + _timeOffset };
+        }
+
+        if (update.Kind == TranscriptUpdateKind.Final && update.Start is { } finalStart)
+        {
+            var end = BytesFor(finalStart + (update.Duration ?? TimeSpan.Zero));
+            lock (_replayGate)
             {
-                failure = new IOException("The Deepgram connection failed.", ex);
+                _replay.TrimTo(end);
             }
         }
-        finally
+
+        return update;
+    }
+
+    /// <summary>
+    /// Replaces a dropped socket: up to the configured attempts with doubling delays on the options' clock. On success the
+    /// audio since the last final (plus any sent meanwhile) has been replayed on the new socket, which is now current.
+    /// </summary>
+    private async Task<(bool Reconnected, Exception? Error)> ReconnectAsync(ClientWebSocket dropped, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _reconnecting = true; // From here on, callers' audio only goes to the replay buffer.
+        _sendLock.Release();
+        dropped.Abort();
+
+        Exception? error = null;
+        var delay = _reconnectDelay;
+        for (var attempt = 1; attempt <= _reconnectAttempts && !_closing; attempt++, delay *= 2)
         {
-            _updates.Writer.TryComplete(failure);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            ClientWebSocket socket;
+            try
+            {
+                using var timeout = new CancellationTokenSource(_reconnectTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+                socket = await _connect(linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                error = ex;
+                continue;
+            }
+
+            try
+            {
+                await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            try
+            {
+                if (_closing)
+                {
+                    socket.Dispose();
+                    break;
+                }
+
+                long replayStart;
+                ReadOnlyMemory<byte>[] replay;
+                lock (_replayGate)
+                {
+                    (replayStart, replay) = _replay.Snapshot();
+                }
+
+                try
+                {
+                    foreach (var chunk in replay)
+                    {
+                        await socket.SendAsync(chunk, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (_finalizePending)
+                    {
+                        await socket.SendAsync(FinalizeMessage, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
+                {
+                    socket.Dispose();
+                    error = ex;
+                    continue;
+                }
+
+                _finalizePending = false;
+                _timeOffset = TimeSpan.FromSeconds((double)replayStart / _format.BytesPerSecond);
+                dropped.Dispose();
+                _socket = socket;
+                Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
+                Interlocked.Increment(ref _reconnects);
+                _reconnecting = false;
+                return (true, null);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
         }
+
+        return (false, error);
     }
 
     private static TranscriptUpdate? TryParse(ReadOnlySpan<byte> json)
@@ -270,9 +529,9 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
     private static TranscriptUpdate ErrorUpdate(Exception exception) =>
         new(TranscriptUpdateKind.Error) { RawRepresentation = exception };
 
-    private async ValueTask CloseOutputAsync()
+    private async ValueTask CloseOutputAsync(ClientWebSocket socket)
     {
-        if (_socket.State != WebSocketState.CloseReceived)
+        if (socket.State != WebSocketState.CloseReceived)
         {
             return;
         }
@@ -283,7 +542,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
             await _sendLock.WaitAsync(timeout.Token).ConfigureAwait(false);
             try
             {
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -293,5 +552,53 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>
+    /// The audio sent since the last final, as stream byte offsets: <see cref="Start"/> is the offset of the first byte held,
+    /// <see cref="End"/> the total sent. Bounded to a limit, dropping the oldest audio. Not thread-safe.
+    /// </summary>
+    private sealed class ReplayBuffer(long limit)
+    {
+        private readonly LinkedList<ReadOnlyMemory<byte>> _chunks = new();
+
+        public long Start { get; private set; }
+
+        public long End { get; private set; }
+
+        public long Length => End - Start;
+
+        public void Append(ReadOnlySpan<byte> audio)
+        {
+            _chunks.AddLast(audio.ToArray());
+            End += audio.Length;
+            if (Length > limit)
+            {
+                TrimTo(End - limit);
+            }
+        }
+
+        /// <summary>Drops the audio before the stream byte offset <paramref name="offset"/>.</summary>
+        public void TrimTo(long offset)
+        {
+            offset = Math.Min(offset, End);
+            while (Start < offset && _chunks.First is { } first)
+            {
+                var chunk = first.Value;
+                var drop = offset - Start;
+                if (drop >= chunk.Length)
+                {
+                    _chunks.RemoveFirst();
+                    Start += chunk.Length;
+                }
+                else
+                {
+                    first.Value = chunk[(int)drop..];
+                    Start = offset;
+                }
+            }
+        }
+
+        public (long Start, ReadOnlyMemory<byte>[] Chunks) Snapshot() => (Start, [.. _chunks]);
     }
 }

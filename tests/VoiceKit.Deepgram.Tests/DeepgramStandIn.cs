@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -13,25 +14,88 @@ internal sealed record ReceivedFrame(WebSocketMessageType Type, byte[] Data)
     public string Text => Encoding.UTF8.GetString(Data);
 }
 
+/// <summary>One connection the stand-in accepted: its socket and the audio bytes it took in.</summary>
+internal sealed class StandInConnection(WebSocket socket)
+{
+    private readonly MemoryStream _audio = new();
+
+    public WebSocket Socket { get; } = socket;
+
+    public SemaphoreSlim SendLock { get; } = new(1, 1);
+
+    /// <summary>Set once the stand-in dropped this connection; audio after that is not taken in.</summary>
+    public bool Dropped { get; set; }
+
+    public long AudioLength
+    {
+        get
+        {
+            lock (_audio)
+            {
+                return _audio.Length;
+            }
+        }
+    }
+
+    public byte[] Audio
+    {
+        get
+        {
+            lock (_audio)
+            {
+                return _audio.ToArray();
+            }
+        }
+    }
+
+    public void AddAudio(byte[] data)
+    {
+        lock (_audio)
+        {
+            _audio.Write(data);
+        }
+    }
+
+    public async Task SendTextAsync(string json)
+    {
+        await SendLock.WaitAsync();
+        try
+        {
+            await Socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+        finally
+        {
+            SendLock.Release();
+        }
+    }
+}
+
 /// <summary>
 /// A local Deepgram /v1/listen stand-in on 127.0.0.1 (HttpListener): records the upgrade request and every frame the
 /// adapter sends, lets a test push server messages, and on CloseStream sends Metadata then closes with 1000
-/// (protocols.md §1.3, §1.5). Accepts one connection.
+/// (protocols.md §1.3, §1.5). Accepts <c>connections</c> connections (one by default) and refuses later upgrade
+/// requests with HTTP 503. It can drop the first connection with 1011 NET-0001 after some audio bytes (protocols.md
+/// §1.5), and can answer every audio frame with a final for that frame's audio (in that connection's time, 8 kHz
+/// mu-law), its transcript <c>w{first byte}</c>.
 /// </summary>
 internal sealed class DeepgramStandIn : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Channel<ReceivedFrame> _frames = Channel.CreateUnbounded<ReceivedFrame>();
     private readonly TaskCompletionSource<WebSocket> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly TaskCompletionSource<StandInConnection> _reconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<StandInConnection> _connections = [];
+    private readonly List<Task> _handlers = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serve;
-    private WebSocket? _socket;
 
-    public DeepgramStandIn(int rejectWithStatus = 0, bool closeOnCloseStream = true)
+    public DeepgramStandIn(int rejectWithStatus = 0, bool closeOnCloseStream = true, int connections = 1, int dropAfterAudioBytes = 0, bool finalPerFrame = false)
     {
         RejectWithStatus = rejectWithStatus;
         CloseOnCloseStream = closeOnCloseStream;
+        AcceptConnections = connections;
+        DropAfterAudioBytes = dropAfterAudioBytes;
+        FinalPerFrame = finalPerFrame;
         Port = FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
@@ -46,68 +110,128 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
 
     public bool CloseOnCloseStream { get; }
 
-    /// <summary>The upgrade request's path and query, as sent.</summary>
+    public int AcceptConnections { get; }
+
+    /// <summary>When above zero, the first connection is closed with 1011 NET-0001 once it has taken in this many audio bytes.</summary>
+    public int DropAfterAudioBytes { get; }
+
+    public bool FinalPerFrame { get; }
+
+    /// <summary>The first upgrade request's path and query, as sent.</summary>
     public string? RawUrl { get; private set; }
+
+    /// <summary>Every upgrade request's path and query, in order, including refused ones.</summary>
+    public ConcurrentQueue<string> RawUrls { get; } = new();
+
+    /// <summary>Every upgrade request's Authorization header, in order, including refused ones.</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
 
     public ConcurrentDictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public ConcurrentQueue<ReceivedFrame> AllFrames { get; } = new();
 
+    /// <summary>The first connection's socket.</summary>
     public Task<WebSocket> Connected => _connected.Task;
 
-    public async Task SendTextAsync(string json)
+    /// <summary>The second connection, once accepted.</summary>
+    public Task<StandInConnection> Reconnected => _reconnected.Task;
+
+    public int UpgradeRequests { get; private set; }
+
+    public StandInConnection Connection(int index)
     {
-        var socket = await _connected.Task.WaitAsync(TimeSpan.FromSeconds(5));
-        await _sendLock.WaitAsync();
-        try
+        lock (_connections)
         {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
-        }
-        finally
-        {
-            _sendLock.Release();
+            return _connections[index];
         }
     }
 
-    /// <summary>The next frame the adapter sent, or a TimeoutException.</summary>
+    /// <summary>Sends a text message on the latest connection.</summary>
+    public async Task SendTextAsync(string json)
+    {
+        await _connected.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        StandInConnection latest;
+        lock (_connections)
+        {
+            latest = _connections[^1];
+        }
+
+        await latest.SendTextAsync(json);
+    }
+
+    /// <summary>The next frame the adapter sent on any connection, or a TimeoutException.</summary>
     public async Task<ReceivedFrame> NextFrameAsync(TimeSpan? timeout = null) =>
         await _frames.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(3));
 
     private async Task ServeAsync()
     {
-        HttpListenerContext context;
-        try
+        while (true)
         {
-            context = await _listener.GetContextAsync();
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-        {
-            return;
-        }
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
 
-        RawUrl = context.Request.RawUrl;
-        foreach (var key in context.Request.Headers.AllKeys)
-        {
-            Headers[key!] = context.Request.Headers[key]!;
-        }
+            var index = UpgradeRequests++;
+            RawUrl ??= context.Request.RawUrl;
+            RawUrls.Enqueue(context.Request.RawUrl ?? string.Empty);
+            Authorizations.Enqueue(context.Request.Headers["Authorization"] ?? string.Empty);
+            foreach (var key in context.Request.Headers.AllKeys)
+            {
+                Headers.TryAdd(key!, context.Request.Headers[key]!);
+            }
 
-        if (RejectWithStatus != 0)
-        {
-            // Deepgram's handshake failure: plain HTTP, dg-error header, the error repeated in the body (protocols.md §1.1).
-            context.Response.StatusCode = RejectWithStatus;
-            context.Response.Headers["dg-request-id"] = "00000000-0000-0000-0000-000000000000";
-            context.Response.Headers["dg-error"] = "Invalid credentials.";
-            var body = """{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"00000000-0000-0000-0000-000000000000"}"""u8.ToArray();
-            context.Response.ContentType = "application/json";
-            await context.Response.OutputStream.WriteAsync(body);
-            context.Response.Close();
-            return;
-        }
+            if (RejectWithStatus != 0 || index >= AcceptConnections)
+            {
+                // Deepgram's handshake failure: plain HTTP, dg-error header, the error repeated in the body (protocols.md §1.1).
+                context.Response.StatusCode = RejectWithStatus != 0 ? RejectWithStatus : 503;
+                context.Response.Headers["dg-request-id"] = "00000000-0000-0000-0000-000000000000";
+                context.Response.Headers["dg-error"] = RejectWithStatus != 0 ? "Invalid credentials." : "Service unavailable.";
+                var body = RejectWithStatus != 0
+                    ? """{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"00000000-0000-0000-0000-000000000000"}"""u8.ToArray()
+                    : """{"err_code":"SERVICE_UNAVAILABLE","err_msg":"Service unavailable.","request_id":"00000000-0000-0000-0000-000000000000"}"""u8.ToArray();
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+                continue;
+            }
 
-        var webSocketContext = await context.AcceptWebSocketAsync(subProtocol: null);
-        var socket = webSocketContext.WebSocket;
-        _socket = socket;
-        _connected.SetResult(socket);
+            HttpListenerWebSocketContext webSocketContext;
+            try
+            {
+                webSocketContext = await context.AcceptWebSocketAsync(subProtocol: null);
+            }
+            catch (Exception ex) when (ex is WebSocketException or HttpListenerException or ObjectDisposedException)
+            {
+                continue;
+            }
+
+            var connection = new StandInConnection(webSocketContext.WebSocket);
+            lock (_connections)
+            {
+                _connections.Add(connection);
+                _handlers.Add(Task.Run(() => HandleAsync(context, connection, index)));
+            }
+
+            if (index == 0)
+            {
+                _connected.SetResult(connection.Socket);
+            }
+            else if (index == 1)
+            {
+                _reconnected.SetResult(connection);
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context, StandInConnection connection, int index)
+    {
+        var socket = connection.Socket;
         var buffer = new byte[64 * 1024];
         try
         {
@@ -138,17 +262,45 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
                 var frame = new ReceivedFrame(result.MessageType, message.ToArray());
                 AllFrames.Enqueue(frame);
                 _frames.Writer.TryWrite(frame);
+                if (connection.Dropped)
+                {
+                    continue; // Deepgram has closed this stream: nothing more is transcribed.
+                }
+
+                if (frame.Type == WebSocketMessageType.Binary)
+                {
+                    var start = connection.AudioLength;
+                    connection.AddAudio(frame.Data);
+                    if (index == 0 && DropAfterAudioBytes > 0 && connection.AudioLength >= DropAfterAudioBytes)
+                    {
+                        connection.Dropped = true;
+                        await connection.SendLock.WaitAsync();
+                        try
+                        {
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "NET-0001", _stop.Token);
+                        }
+                        finally
+                        {
+                            connection.SendLock.Release();
+                        }
+                    }
+                    else if (FinalPerFrame)
+                    {
+                        await connection.SendTextAsync(FinalFor(start, frame.Data));
+                    }
+                }
+
                 if (CloseOnCloseStream && frame.Type == WebSocketMessageType.Text && frame.Text == """{"type":"CloseStream"}""")
                 {
-                    await SendTextAsync("""{"type":"Metadata","transaction_key":"deprecated","request_id":"00000000-0000-0000-0000-000000000000","sha256":"e3b0c442","created":"2024-08-29T22:37:55.202Z","duration":0.0,"channels":1}""");
-                    await _sendLock.WaitAsync();
+                    await connection.SendTextAsync("""{"type":"Metadata","transaction_key":"deprecated","request_id":"00000000-0000-0000-0000-000000000000","sha256":"e3b0c442","created":"2024-08-29T22:37:55.202Z","duration":0.0,"channels":1}""");
+                    await connection.SendLock.WaitAsync();
                     try
                     {
                         await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, _stop.Token);
                     }
                     finally
                     {
-                        _sendLock.Release();
+                        connection.SendLock.Release();
                     }
                 }
             }
@@ -156,21 +308,40 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or HttpListenerException)
         {
         }
-        finally
-        {
-            _frames.Writer.TryComplete();
-        }
     }
+
+    /// <summary>A final Results message for one frame of 8 kHz mu-law audio that began at byte <paramref name="start"/> of the connection.</summary>
+    private static string FinalFor(long start, byte[] audio) => string.Create(
+        CultureInfo.InvariantCulture,
+        $$$"""{"type":"Results","channel_index":[0,1],"duration":{{{audio.Length / 8000.0}}},"start":{{{start / 8000.0}}},"is_final":true,"speech_final":false,"channel":{"alternatives":[{"transcript":"w{{{audio[0]}}}","confidence":0.99}]}}""");
 
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        _socket?.Abort();
+        StandInConnection[] connections;
+        Task[] handlers;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+            handlers = [.. _handlers];
+        }
+
+        foreach (var connection in connections)
+        {
+            connection.Socket.Abort();
+        }
+
         _listener.Stop();
         _listener.Close();
         await _serve.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _socket?.Dispose();
-        _sendLock.Dispose();
+        await Task.WhenAll(handlers).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _frames.Writer.TryComplete();
+        foreach (var connection in connections)
+        {
+            connection.Socket.Dispose();
+            connection.SendLock.Dispose();
+        }
+
         _stop.Dispose();
     }
 

@@ -35,8 +35,6 @@ internal sealed class AgentReply(int id, CancellationToken callToken) : IDisposa
     // Written by the reply task, read by the session after it learns of them through its queue.
     public bool FirstAudioQueued { get; set; }
 
-    public bool AllAudioQueued { get; set; }
-
     public bool Finished { get; set; }
 
     public TimeSpan CallerStoppedAt { get; init; }

@@ -892,7 +892,6 @@ public sealed class VoiceCall : IAsyncDisposable
                 await reply.AudioPump.ConfigureAwait(false);
             }
 
-            reply.AllAudioQueued = true;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

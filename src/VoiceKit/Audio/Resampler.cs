@@ -313,21 +313,7 @@ public sealed class Resampler
                     ref var r3 = ref Unsafe.Add(ref shifted, ((start + (3 * m)) & 15) * alignedTaps);
                     ref var h = ref Unsafe.Add(ref history, line);
                     ref var result = ref Unsafe.Add(ref results, n);
-                    switch (((start + (3 * m)) & ~15) == line ? 0 : ((start + (2 * m)) & ~15) == line ? 1 : ((start + m) & ~15) == line ? 2 : 3)
-                    {
-                        case 0:
-                            ResamplerKernels.Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, false, false, false, ref result);
-                            break;
-                        case 1:
-                            ResamplerKernels.Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, false, false, true, ref result);
-                            break;
-                        case 2:
-                            ResamplerKernels.Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, false, true, true, ref result);
-                            break;
-                        default:
-                            ResamplerKernels.Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, true, true, true, ref result);
-                            break;
-                    }
+                    ResamplerKernels.Dot4AlignedCrossing(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, ((start + (3 * m)) & ~15) == line ? 0 : ((start + (2 * m)) & ~15) == line ? 1 : ((start + m) & ~15) == line ? 2 : 3, ref result);
                 }
 
                 for (; n < limit && start <= last; n++, start += m)
@@ -358,21 +344,7 @@ public sealed class Resampler
                         ref var r3 = ref Unsafe.Add(ref shifted, ((p3 * 16) + (s3 & 15)) * alignedTaps);
                         ref var h = ref Unsafe.Add(ref history, line);
                         ref var result = ref Unsafe.Add(ref results, n);
-                        switch ((s3 & ~15) == line ? 0 : (s2 & ~15) == line ? 1 : (s1 & ~15) == line ? 2 : 3)
-                        {
-                            case 0:
-                                ResamplerKernels.Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, false, false, false, ref result);
-                                break;
-                            case 1:
-                                ResamplerKernels.Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, false, false, true, ref result);
-                                break;
-                            case 2:
-                                ResamplerKernels.Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, false, true, true, ref result);
-                                break;
-                            default:
-                                ResamplerKernels.Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, true, true, true, ref result);
-                                break;
-                        }
+                        ResamplerKernels.Dot4AlignedCrossing(ref r0, ref r1, ref r2, ref r3, ref h, alignedTaps, (s3 & ~15) == line ? 0 : (s2 & ~15) == line ? 1 : (s1 & ~15) == line ? 2 : 3, ref result);
 
                         n += 4;
                         start = s3 + advance[p3];

@@ -142,6 +142,30 @@ internal static class ResamplerKernels
     }
 
     /// <summary>
+    /// <see cref="Dot4Aligned"/> for four windows of which the last <paramref name="crossing"/> (0-3) start on the next
+    /// 64-byte line. Inlined, so each case keeps its flags constant and the kernel is specialised per case.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Dot4AlignedCrossing(ref float r0, ref float r1, ref float r2, ref float r3, ref float history, int taps, int crossing, ref float result)
+    {
+        switch (crossing)
+        {
+            case 0:
+                Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref history, taps, false, false, false, ref result);
+                break;
+            case 1:
+                Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref history, taps, false, false, true, ref result);
+                break;
+            case 2:
+                Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref history, taps, false, true, true, ref result);
+                break;
+            default:
+                Dot4Aligned(ref r0, ref r1, ref r2, ref r3, ref history, taps, true, true, true, ref result);
+                break;
+        }
+    }
+
+    /// <summary>
     /// Four dot products over 64-byte-aligned history for integer decimation (see <see cref="ResamplerFilter.AlignedRows"/>):
     /// output k reads history from <paramref name="history"/>, or one vector (16 samples) later when its window
     /// starts in the next line. The later outputs are the ones that move on: <paramref name="d1"/> ≤ <paramref name="d2"/>

@@ -43,9 +43,11 @@ internal sealed class DeepgramSpeechToText : ISpeechToText
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", "Token " + _options.ApiKey);
         socket.Options.CollectHttpResponseDetails = true;
+        var started = _options.TimeProvider.GetTimestamp();
         try
         {
             await socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
+            ProviderMetrics.RecordConnect("deepgram", ProviderMetrics.SpeechToText, _options.TimeProvider.GetElapsedTime(started));
         }
         catch (WebSocketException ex) when (socket.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {

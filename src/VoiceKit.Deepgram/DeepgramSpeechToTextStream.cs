@@ -23,6 +23,8 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
     /// <summary>Largest server text message accepted; a bigger one is skipped and reported as an Error update.</summary>
     internal const int MaxMessageBytes = 1 << 20;
 
+    private const string Provider = "deepgram";
+
     private readonly Func<CancellationToken, Task<ClientWebSocket>> _connect;
     private readonly AudioFormat _format;
     private readonly TimeSpan _keepAliveInterval;
@@ -42,6 +44,9 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
     private long _lastSendTimestamp;
     private int _disposed;
     private int _reconnects;
+
+    /// <summary>When the last unanswered Finalize was sent (0 when none): its final's latency is a provider metric.</summary>
+    private long _finalizeSentTimestamp;
     private volatile bool _closing;
     private volatile bool _reconnecting;
     private volatile bool _ended;
@@ -141,6 +146,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
 
             await _socket.SendAsync(FinalizeMessage, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
+            Interlocked.CompareExchange(ref _finalizeSentTimestamp, _time.GetTimestamp(), 0);
         }
         finally
         {
@@ -233,10 +239,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
             case "Error":
                 var error = JsonSerializer.Deserialize(json, DeepgramJsonContext.Default.DeepgramError)!;
                 var text = error.Description ?? error.Message ?? error.Variant ?? "unspecified error";
-                return new TranscriptUpdate(TranscriptUpdateKind.Error)
-                {
-                    RawRepresentation = new IOException("Deepgram reported an error: " + text),
-                };
+                return ErrorUpdate(new VoiceProviderException("Deepgram reported an error: " + text, Provider, error.Variant));
             default:
                 return null; // Metadata, and types added after this adapter was written.
         }
@@ -246,7 +249,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
     {
         if (_ended && !_closing)
         {
-            throw new IOException("The Deepgram stream has ended; read ReadUpdatesAsync for the cause.");
+            throw new VoiceProviderException("The Deepgram stream has ended; read ReadUpdatesAsync for the cause.", Provider, isTransient: true);
         }
     }
 
@@ -323,9 +326,12 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                 {
                     if (!_closing)
                     {
-                        failure = _reconnectAttempts > 0
-                            ? new IOException($"{drop.Message} Reconnecting failed after {_reconnectAttempts} attempts.", error ?? drop.InnerException)
-                            : drop;
+                        failure = new VoiceProviderException(
+                            _reconnectAttempts > 0 ? $"{drop.Message} Reconnecting failed after {_reconnectAttempts} attempts." : drop.Message,
+                            Provider,
+                            drop.Data["close"] as string,
+                            isTransient: true,
+                            error ?? drop.InnerException ?? drop);
                     }
 
                     return;
@@ -370,9 +376,14 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                 {
                     await CloseOutputAsync(socket).ConfigureAwait(false);
                     var status = socket.CloseStatus;
-                    return status is WebSocketCloseStatus.NormalClosure or null
-                        ? null
-                        : new IOException($"Deepgram closed the stream: {(int)status} {socket.CloseStatusDescription}".TrimEnd());
+                    if (status is WebSocketCloseStatus.NormalClosure or null)
+                    {
+                        return null;
+                    }
+
+                    var closed = new IOException($"Deepgram closed the stream: {(int)status} {socket.CloseStatusDescription}".TrimEnd());
+                    closed.Data["close"] = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return closed;
                 }
 
                 length += result.Count;
@@ -384,11 +395,16 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                 if (result.MessageType == WebSocketMessageType.Text)
                 {
                     var update = oversized
-                        ? ErrorUpdate(new InvalidDataException($"Deepgram sent a message larger than {MaxMessageBytes} bytes; it was skipped."))
+                        ? ErrorUpdate(new VoiceProviderException($"Deepgram sent a message larger than {MaxMessageBytes} bytes; it was skipped.", Provider))
                         : TryParse(buffer.AsSpan(0, length));
                     if (update is not null)
                     {
                         update = ToStreamTime(update);
+                        if (update.Kind == TranscriptUpdateKind.Final && Interlocked.Exchange(ref _finalizeSentTimestamp, 0) is var finalizedAt and not 0)
+                        {
+                            ProviderMetrics.RecordFirstResult(Provider, ProviderMetrics.SpeechToText, _time.GetElapsedTime(finalizedAt));
+                        }
+
                         await _updates.Writer.WriteAsync(update, cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -502,6 +518,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                 _socket = socket;
                 Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
                 Interlocked.Increment(ref _reconnects);
+                ProviderMetrics.RecordReconnect(Provider, ProviderMetrics.SpeechToText);
                 _reconnecting = false;
                 return (true, null);
             }
@@ -522,12 +539,12 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         }
         catch (JsonException ex)
         {
-            return ErrorUpdate(new InvalidDataException("Deepgram sent a message that is not valid JSON of the expected shape; it was skipped.", ex));
+            return ErrorUpdate(new VoiceProviderException("Deepgram sent a message that is not valid JSON of the expected shape; it was skipped.", Provider, innerException: ex));
         }
     }
 
-    private static TranscriptUpdate ErrorUpdate(Exception exception) =>
-        new(TranscriptUpdateKind.Error) { RawRepresentation = exception };
+    private static TranscriptUpdate ErrorUpdate(VoiceProviderException exception) =>
+        new(TranscriptUpdateKind.Error, exception.Message) { RawRepresentation = exception };
 
     private async ValueTask CloseOutputAsync(ClientWebSocket socket)
     {

@@ -148,7 +148,7 @@ public sealed class DeepgramReconnectTests
 
         await stream.SendAudioAsync(Chunk(0));
 
-        var ex = Assert.ThrowsAsync<IOException>(async () =>
+        var ex = Assert.ThrowsAsync<VoiceProviderException>(async () =>
         {
             using var timeout = new CancellationTokenSource(Wait);
             await foreach (var update in stream.ReadUpdatesAsync(timeout.Token))
@@ -163,7 +163,7 @@ public sealed class DeepgramReconnectTests
             Assert.That(ex.Message, Does.Not.Contain(Key));
             Assert.That(stream.Reconnects, Is.Zero);
             Assert.That(server.UpgradeRequests, Is.EqualTo(4), "the first connection and three refused attempts");
-            Assert.That(async () => await stream.SendAudioAsync(Chunk(1)), Throws.InstanceOf<IOException>());
+            Assert.That(async () => await stream.SendAudioAsync(Chunk(1)), Throws.InstanceOf<VoiceProviderException>());
         });
         Assert.That(server.AllFrames.Count(f => f.Type == WebSocketMessageType.Binary), Is.EqualTo(1));
     }

@@ -305,7 +305,8 @@ public sealed class DeepgramSpeechToTextTests
         var socket = await server.Connected.WaitAsync(Wait);
         await socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "NET-0001", CancellationToken.None);
 
-        var ex = Assert.ThrowsAsync<IOException>(async () => await ReadAsync(stream, 1));
+        var ex = Assert.ThrowsAsync<VoiceProviderException>(async () => await ReadAsync(stream, 1));
         Assert.That(ex!.Message, Does.Contain("1011").And.Contain("NET-0001"));
+        Assert.That((ex.Provider, ex.ErrorCode, ex.IsTransient), Is.EqualTo(("deepgram", "1011", true)));
     }
 }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
+using VoiceKit.Conformance;
 
 namespace VoiceKit.Deepgram.Tests;
 
@@ -45,6 +46,34 @@ internal sealed class StandInConnection(WebSocket socket)
             {
                 return _audio.ToArray();
             }
+        }
+    }
+
+    /// <summary>Where the open segment (audio since the last final) starts, in this connection's bytes.</summary>
+    public long SegmentStart { get; private set; }
+
+    /// <summary>Words of the open segment already reported in an interim.</summary>
+    public int WordsSent { get; set; }
+
+    /// <summary>The open segment's audio.</summary>
+    public byte[] PendingAudio
+    {
+        get
+        {
+            lock (_audio)
+            {
+                return _audio.GetBuffer().AsSpan((int)SegmentStart, (int)(_audio.Length - SegmentStart)).ToArray();
+            }
+        }
+    }
+
+    /// <summary>Closes the open segment after a final.</summary>
+    public void EndSegment()
+    {
+        lock (_audio)
+        {
+            SegmentStart = _audio.Length;
+            WordsSent = 0;
         }
     }
 
@@ -89,8 +118,10 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _serve;
 
-    public DeepgramStandIn(int rejectWithStatus = 0, bool closeOnCloseStream = true, int connections = 1, int dropAfterAudioBytes = 0, bool finalPerFrame = false)
+    public DeepgramStandIn(int rejectWithStatus = 0, bool closeOnCloseStream = true, int connections = 1, int dropAfterAudioBytes = 0, bool finalPerFrame = false, ScriptedRecognizer? recognizer = null, string? apiKey = null)
     {
+        Recognizer = recognizer;
+        ExpectedAuthorization = apiKey is null ? null : "Token " + apiKey;
         RejectWithStatus = rejectWithStatus;
         CloseOnCloseStream = closeOnCloseStream;
         AcceptConnections = connections;
@@ -116,6 +147,23 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
     public int DropAfterAudioBytes { get; }
 
     public bool FinalPerFrame { get; }
+
+    /// <summary>
+    /// When set, the stand-in transcribes: after each audio frame an interim Results restating the words heard since the
+    /// last final (when there are more), and on Finalize a final (<c>from_finalize</c>, <c>speech_final</c>) for them.
+    /// </summary>
+    public ScriptedRecognizer? Recognizer { get; }
+
+    /// <summary>When set, upgrade requests with another Authorization header get 401 and dg-error, as Deepgram answers a bad key.</summary>
+    public string? ExpectedAuthorization { get; }
+
+    /// <summary>When set, the next result message is sent as truncated JSON instead.</summary>
+    public bool MalformedNext { get; set; }
+
+    /// <summary>Connections accepted and not yet closed.</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
+    private int _open;
 
     /// <summary>The first upgrade request's path and query, as sent.</summary>
     public string? RawUrl { get; private set; }
@@ -186,13 +234,15 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
                 Headers.TryAdd(key!, context.Request.Headers[key]!);
             }
 
-            if (RejectWithStatus != 0 || index >= AcceptConnections)
+            var unauthorized = ExpectedAuthorization is not null && context.Request.Headers["Authorization"] != ExpectedAuthorization;
+            if (RejectWithStatus != 0 || unauthorized || index >= AcceptConnections)
             {
+                var rejectWith = unauthorized ? 401 : RejectWithStatus;
                 // Deepgram's handshake failure: plain HTTP, dg-error header, the error repeated in the body (protocols.md §1.1).
-                context.Response.StatusCode = RejectWithStatus != 0 ? RejectWithStatus : 503;
+                context.Response.StatusCode = rejectWith != 0 ? rejectWith : 503;
                 context.Response.Headers["dg-request-id"] = "00000000-0000-0000-0000-000000000000";
-                context.Response.Headers["dg-error"] = RejectWithStatus != 0 ? "Invalid credentials." : "Service unavailable.";
-                var body = RejectWithStatus != 0
+                context.Response.Headers["dg-error"] = rejectWith != 0 ? "Invalid credentials." : "Service unavailable.";
+                var body = rejectWith != 0
                     ? """{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"00000000-0000-0000-0000-000000000000"}"""u8.ToArray()
                     : """{"err_code":"SERVICE_UNAVAILABLE","err_msg":"Service unavailable.","request_id":"00000000-0000-0000-0000-000000000000"}"""u8.ToArray();
                 context.Response.ContentType = "application/json";
@@ -215,7 +265,18 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
             lock (_connections)
             {
                 _connections.Add(connection);
-                _handlers.Add(Task.Run(() => HandleAsync(context, connection, index)));
+                Interlocked.Increment(ref _open);
+                _handlers.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await HandleAsync(context, connection, index);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _open);
+                    }
+                }));
             }
 
             if (index == 0)
@@ -288,6 +349,26 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
                     {
                         await connection.SendTextAsync(FinalFor(start, frame.Data));
                     }
+                    else if (Recognizer is not null)
+                    {
+                        var words = Recognizer.Recognize(connection.PendingAudio);
+                        if (words.Count > connection.WordsSent)
+                        {
+                            connection.WordsSent = words.Count;
+                            await SendResultAsync(connection, words, isFinal: false);
+                        }
+                    }
+                }
+
+                if (Recognizer is not null && frame.Type == WebSocketMessageType.Text && frame.Text is """{"type":"Finalize"}""" or """{"type":"CloseStream"}""")
+                {
+                    var words = Recognizer.Recognize(connection.PendingAudio);
+                    if (words.Count > 0 || frame.Text == """{"type":"Finalize"}""")
+                    {
+                        await SendResultAsync(connection, words, isFinal: true);
+                    }
+
+                    connection.EndSegment();
                 }
 
                 if (CloseOnCloseStream && frame.Type == WebSocketMessageType.Text && frame.Text == """{"type":"CloseStream"}""")
@@ -308,6 +389,25 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or HttpListenerException)
         {
         }
+    }
+
+    /// <summary>A Results message for the connection's open segment (protocols.md §1.4), or truncated JSON when <see cref="MalformedNext"/> is set.</summary>
+    private async Task SendResultAsync(StandInConnection connection, IReadOnlyList<string> words, bool isFinal)
+    {
+        if (MalformedNext)
+        {
+            MalformedNext = false;
+            await connection.SendTextAsync("""{"type":"Results","channel_index":[0,1],"duration":""");
+            return;
+        }
+
+        var start = connection.SegmentStart / 8000.0;
+        var duration = (connection.AudioLength - connection.SegmentStart) / 8000.0;
+        var transcript = string.Join(' ', words);
+        var final = isFinal ? "true" : "false";
+        await connection.SendTextAsync(string.Create(
+            CultureInfo.InvariantCulture,
+            $$$"""{"type":"Results","channel_index":[0,1],"duration":{{{duration}}},"start":{{{start}}},"is_final":{{{final}}},"speech_final":{{{final}}},"channel":{"alternatives":[{"transcript":"{{{transcript}}}","confidence":0.98,"words":[]}]},"metadata":{"request_id":"00000000-0000-0000-0000-000000000000","model_info":{"name":"2-general-nova","version":"2024-01-18.26916","arch":"nova-3"},"model_uuid":"00000000-0000-0000-0000-000000000000"},"from_finalize":{{{final}}}}"""));
     }
 
     /// <summary>A final Results message for one frame of 8 kHz mu-law audio that began at byte <paramref name="start"/> of the connection.</summary>

@@ -2,7 +2,7 @@ namespace VoiceKit;
 
 /// <summary>One message from a streaming recogniser.</summary>
 /// <param name="Kind">What the update reports.</param>
-/// <param name="Text">For interim and final updates, the transcript of the open segment; otherwise empty.</param>
+/// <param name="Text">For interim and final updates, the transcript of the open segment; for errors, what went wrong; otherwise empty.</param>
 /// <param name="IsEndpoint">For finals: the recogniser detected the end of speech after this segment (Deepgram's speech_final).</param>
 public sealed record TranscriptUpdate(TranscriptUpdateKind Kind, string Text = "", bool IsEndpoint = false)
 {

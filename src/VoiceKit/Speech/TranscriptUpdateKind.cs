@@ -20,8 +20,9 @@ public readonly record struct TranscriptUpdateKind(string Value)
     public static TranscriptUpdateKind UtteranceEnd { get; } = new("utterance_end");
 
     /// <summary>
-    /// The recogniser failed on part of the audio but goes on; <see cref="TranscriptUpdate.RawRepresentation"/> holds the
-    /// exception. The session reports it as a provider error.
+    /// The recogniser failed on part of the audio (or sent a message that could not be read) but goes on;
+    /// <see cref="TranscriptUpdate.Text"/> says what went wrong and <see cref="TranscriptUpdate.RawRepresentation"/> holds
+    /// the exception (a <see cref="VoiceProviderException"/> from the adapters). The session reports it as a provider error.
     /// </summary>
     public static TranscriptUpdateKind Error { get; } = new("error");
 

@@ -14,6 +14,9 @@ internal sealed class DeepgramSpeechToText : ISpeechToText
 
     public DeepgramSpeechToText(DeepgramSpeechToTextOptions options) => _options = options;
 
+    /// <summary>The validated copy of the options this recogniser was made with.</summary>
+    internal DeepgramSpeechToTextOptions Options => _options;
+
     /// <summary>Deepgram takes raw mu-law, A-law and PCM16 at any rate, so mono audio passes through; multi-channel audio is asked for as mono.</summary>
     public AudioFormat SelectInputFormat(AudioFormat callFormat)
     {

@@ -207,6 +207,27 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
         await latest.SendTextAsync(json);
     }
 
+    /// <summary>Drops the latest connection now as Deepgram does on a server fault: close 1011 with reason NET-0001 (protocols.md §1.5).</summary>
+    public async Task DropLatestAsync()
+    {
+        StandInConnection latest;
+        lock (_connections)
+        {
+            latest = _connections[^1];
+        }
+
+        latest.Dropped = true;
+        await latest.SendLock.WaitAsync();
+        try
+        {
+            await latest.Socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "NET-0001", CancellationToken.None);
+        }
+        finally
+        {
+            latest.SendLock.Release();
+        }
+    }
+
     /// <summary>The next frame the adapter sent on any connection, or a TimeoutException.</summary>
     public async Task<ReceivedFrame> NextFrameAsync(TimeSpan? timeout = null) =>
         await _frames.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(3));

@@ -33,4 +33,25 @@ public sealed class DeepgramServiceCollectionTests
 
         Assert.That(() => provider.GetRequiredService<ISpeechToText>(), Throws.InstanceOf<InvalidOperationException>().With.Message.Contains("DEEPGRAM_API_KEY"));
     }
+
+    [Test]
+    public async Task AddDeepgramTextToSpeech_RegistersADisposableSynthesizerWithTheConfiguredOptions()
+    {
+        var services = new ServiceCollection();
+        services.AddDeepgramTextToSpeech(o =>
+        {
+            o.ApiKey = "di-key";
+            o.Model = "aura-2-andromeda-en";
+        });
+        ITextToSpeech tts;
+        await using (var provider = services.BuildServiceProvider())
+        {
+            tts = provider.GetRequiredService<ITextToSpeech>();
+            Assert.That(tts, Is.TypeOf<DeepgramTextToSpeech>());
+            Assert.That(tts, Is.SameAs(provider.GetRequiredService<ITextToSpeech>()), "a singleton");
+            Assert.That(tts.SelectOutputFormat(Audio.AudioFormat.Telephony), Is.EqualTo(Audio.AudioFormat.Telephony));
+        }
+
+        Assert.That(async () => await tts.StartAsync(Audio.AudioFormat.Telephony), Throws.InstanceOf<ObjectDisposedException>(), "the container disposed it");
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using VoiceKit.Audio;
@@ -46,35 +45,12 @@ public sealed class PhoneCallEndToEndTests
             "track_parcel",
             "Looks up a parcel by its number.");
 
-        var agent = new VoiceAgentBuilder()
-            .UseSpeechToText(new DeepgramSpeechToTextOptions { ApiKey = "dg-test-key", Endpoint = deepgram.Endpoint }.AsDeepgramSpeechToText())
-            .UseLanguageModel(new OpenAIVoiceOptions { ApiKey = "oa-test-key", Endpoint = chat.Endpoint }.AsOpenAILanguageModel())
-            .UseTextToSpeech(new ElevenLabsTextToSpeechOptions { ApiKey = "el-test-key", Endpoint = elevenLabs.Endpoint }.AsElevenLabsTextToSpeech())
-            .WithInstructions("You answer calls for Acme Parcels.")
-            .WithGreeting(Greeting)
-            .WithTools(trackParcel)
-            .Build();
-
+        var agent = BuildAgent(deepgram, chat, elevenLabs, trackParcel);
         var transport = new InMemoryTransport(TimeProvider.System, AudioFormat.Telephony);
         await using var call = agent.StartCall(transport);
         var events = new List<CallEvent>();
-        var reading = Task.Run(async () =>
-        {
-            await foreach (var e in call.ReadEventsAsync())
-            {
-                lock (events)
-                {
-                    events.Add(e);
-                }
-            }
-        });
-        AgentSpokeEvent[] Spoken()
-        {
-            lock (events)
-            {
-                return [.. events.OfType<AgentSpokeEvent>()];
-            }
-        }
+        var reading = CollectEvents(call, events);
+        AgentSpokeEvent[] Spoken() => Snapshot<AgentSpokeEvent>(events);
 
         var caller = new RealTimeCaller(transport);
         using var clock = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
@@ -128,56 +104,92 @@ public sealed class PhoneCallEndToEndTests
             Assert.That(metrics.Count("voicekit.provider.time_to_first_result", "elevenlabs", "tts"), Is.EqualTo(2));
         });
     }
-}
 
-/// <summary>Collects the provider metrics (<see cref="ProviderMetrics"/>) recorded while it lives.</summary>
-internal sealed class ProviderMetricsRecorder : IDisposable
-{
-    private readonly MeterListener _listener = new();
-    private readonly List<(string Instrument, string? Provider, string? Port)> _measurements = [];
-
-    public ProviderMetricsRecorder()
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_barge_in_stops_ElevenLabs_at_once_and_the_heard_text_is_what_was_played()
     {
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == "VoiceKit" && instrument.Name.StartsWith("voicekit.provider.", StringComparison.Ordinal))
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => Add(instrument, tags));
-        _listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => Add(instrument, tags));
-        _listener.Start();
+        const string LongAnswer = "Let me tell you everything about your parcel. It left our depot in Leeds at seven this morning, "
+            + "it was scanned at the sorting hub at nine, it is now on a van with eighty other parcels, "
+            + "and the driver expects to reach your street some time after four, weather and traffic permitting.";
+        const string AfterInterruption = "Of course, take your time.";
+        var recognizer = new ScriptedRecognizer();
+        var question = ScriptedSpeech.Say("where is my parcel", seed: 5);
+        var interruption = ScriptedSpeech.Say("hold on wait a second", seed: 6);
+        recognizer.Learn(question);
+        recognizer.Learn(interruption);
+        await using var deepgram = new DeepgramStandIn(connections: 10, recognizer: recognizer, apiKey: "dg-test-key");
+        await using var chat = new ScriptedChatServer(new ScriptedCompletion(Text: LongAnswer), new ScriptedCompletion(Text: AfterInterruption));
+        await using var elevenLabs = new ElevenLabsStandIn(apiKey: "el-test-key");
+
+        var agent = BuildAgent(deepgram, chat, elevenLabs);
+        var transport = new InMemoryTransport(TimeProvider.System, AudioFormat.Telephony);
+        await using var call = agent.StartCall(transport);
+        var events = new List<CallEvent>();
+        var reading = CollectEvents(call, events);
+        AgentSpokeEvent[] Spoken() => Snapshot<AgentSpokeEvent>(events);
+
+        var caller = new RealTimeCaller(transport);
+        using var clock = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        await caller.SilenceUntilAsync(() => Spoken().Length == 1 && !transport.IsPlaying, TimeSpan.FromSeconds(10), clock);
+        var greetingBytes = transport.PlayedAudio.Length;
+        var greetingPlayed = transport.PlayedDuration;
+        await caller.SayAsync(question, clock);
+        await caller.SilenceUntilAsync(() => transport.PlayedDuration > greetingPlayed + TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(10), clock);
+        await caller.SayAsync(interruption, clock);
+        await caller.SilenceUntilAsync(() => Spoken().Length == 3 && !transport.IsPlaying, TimeSpan.FromSeconds(15), clock);
+        transport.HangUpFromCaller();
+        var summary = await call.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        await reading.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.That(summary.Interruptions, Is.EqualTo(1));
+        Assert.That(transport.ClearCount, Is.GreaterThanOrEqualTo(1), "queued agent audio was cleared on barge-in");
+        var spoken = Spoken();
+        Assert.That((spoken[1].Interrupted, spoken[2].Text, spoken[2].Interrupted), Is.EqualTo((true, AfterInterruption, false)));
+
+        // What the caller heard of the long answer is what the transport played between the greeting and the last reply.
+        var playedAfterGreeting = transport.PlayedAudio.AsSpan(greetingBytes).ToArray();
+        var playedWords = ScriptedSpeech.Normalize(ScriptedVoice.Read(playedAfterGreeting, AudioFormat.Telephony)).Split(' ');
+        var heardWords = ScriptedSpeech.Normalize(spoken[1].Text).Split(' ');
+        var answerWords = ScriptedSpeech.Normalize(LongAnswer).Split(' ');
+        Assert.That(heardWords.Length, Is.GreaterThan(3).And.LessThan(answerWords.Length), "cut off part way");
+        Assert.That(answerWords.Take(heardWords.Length), Is.EqualTo(heardWords), "the heard text is the start of the answer");
+        Assert.That(playedWords.Take(heardWords.Length), Is.EqualTo(heardWords), "every word recorded as heard was played");
+        var playedOfAnswer = playedWords.Length - ScriptedSpeech.Normalize(AfterInterruption).Split(' ').Length;
+        Assert.That(playedOfAnswer - heardWords.Length, Is.InRange(0, 1), "at most the word being spoken when the caller cut in is left out");
+
+        // The history keeps the heard part only, so the model knows what the caller did not hear.
+        var assistant = call.GetHistory().Where(m => m.Role == ChatRole.Assistant).Select(m => m.Text).ToList();
+        Assert.That(assistant, Has.Some.EqualTo(spoken[1].Text));
+        Assert.That(assistant, Has.None.EqualTo(LongAnswer));
     }
 
-    public int Count(string instrument, string provider, string port)
-    {
-        lock (_measurements)
-        {
-            return _measurements.Count(m => m.Instrument == instrument && m.Provider == provider && m.Port == port);
-        }
-    }
+    private static VoiceAgent BuildAgent(DeepgramStandIn deepgram, ScriptedChatServer chat, ElevenLabsStandIn elevenLabs, params AITool[] tools) =>
+        new VoiceAgentBuilder()
+            .UseSpeechToText(new DeepgramSpeechToTextOptions { ApiKey = "dg-test-key", Endpoint = deepgram.Endpoint }.AsDeepgramSpeechToText())
+            .UseLanguageModel(new OpenAIVoiceOptions { ApiKey = "oa-test-key", Endpoint = chat.Endpoint }.AsOpenAILanguageModel())
+            .UseTextToSpeech(new ElevenLabsTextToSpeechOptions { ApiKey = "el-test-key", Endpoint = elevenLabs.Endpoint }.AsElevenLabsTextToSpeech())
+            .WithInstructions("You answer calls for Acme Parcels.")
+            .WithGreeting(Greeting)
+            .WithTools(tools)
+            .Build();
 
-    public void Dispose() => _listener.Dispose();
-
-    private void Add(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static Task CollectEvents(VoiceCall call, List<CallEvent> events) => Task.Run(async () =>
     {
-        string? provider = null, port = null;
-        foreach (var tag in tags)
+        await foreach (var e in call.ReadEventsAsync())
         {
-            if (tag.Key == "voicekit.provider")
+            lock (events)
             {
-                provider = tag.Value as string;
-            }
-            else if (tag.Key == "voicekit.port")
-            {
-                port = tag.Value as string;
+                events.Add(e);
             }
         }
+    });
 
-        lock (_measurements)
+    private static T[] Snapshot<T>(List<CallEvent> events)
+    {
+        lock (events)
         {
-            _measurements.Add((instrument.Name, provider, port));
+            return [.. events.OfType<T>()];
         }
     }
 }

@@ -513,6 +513,17 @@ public sealed class VoiceCall : IAsyncDisposable
             return;
         }
 
+        if (update.Kind == TranscriptUpdateKind.SpeechStarted)
+        {
+            // The recogniser is fed every caller frame from the call's start, so its clock is the engine's audio clock.
+            if (update.Start is { } start)
+            {
+                _engine.OnSpeechToTextSpeechStarted(start);
+            }
+
+            return;
+        }
+
         if (update.Kind == TranscriptUpdateKind.Error)
         {
             var error = update.RawRepresentation as Exception ?? new InvalidOperationException(update.Text);

@@ -30,6 +30,9 @@ public sealed class TurnEngine
     private const int AgentTextCapacity = 256;
     private static readonly TimeSpan RecentTranscript = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How far past the detector's last speech a recogniser's speech start must lie to count as new speech (their onsets differ by a frame or two).</summary>
+    private static readonly TimeSpan SpeechStartTolerance = TimeSpan.FromMilliseconds(60);
+
     private readonly IVoiceActivityDetector _vad;
     private readonly TurnEngineOptions _options;
     private readonly TimeProvider _time;
@@ -50,6 +53,12 @@ public sealed class TurnEngine
     private TimeSpan _silenceRun;
     private TimeSpan _speechStart;
     private TimeSpan _lastSpeechEnd;
+
+    /// <summary>Caller audio processed so far: the recogniser's clock, since it is fed the same frames from the same start.</summary>
+    private TimeSpan _audioClock;
+
+    /// <summary>Where <see cref="_lastSpeechEnd"/> lies on <see cref="_audioClock"/>.</summary>
+    private TimeSpan _lastSpeechEndAudio;
 
     // Transcript signals.
     private bool _transcriptsSeen;
@@ -113,6 +122,7 @@ public sealed class TurnEngine
             speech = false;
         }
 
+        _audioClock += frameDuration;
         TrackSpeech(speech, confident: speech && probability >= _options.SpeechThreshold, now, frameDuration);
         Evaluate(now);
     }
@@ -157,6 +167,28 @@ public sealed class TurnEngine
     {
         var now = Now;
         _sttEndpointAt = now;
+        Evaluate(now);
+    }
+
+    /// <summary>
+    /// Takes the recogniser's own speech-start signal (Deepgram's SpeechStarted). When it reports speech that began after
+    /// the caller's last speech as this engine heard it (quiet speech the detector missed, while the turn is pausing), the
+    /// end-of-turn silence is counted again from now, so the caller is not cut off. A signal for speech the engine already
+    /// heard (the recogniser reports starts late) changes nothing.
+    /// </summary>
+    /// <param name="audioTime">
+    /// Where the speech starts in the recogniser's audio stream; its time zero is the first frame given to
+    /// <see cref="ProcessAudio"/>, as when the recogniser is fed the same frames from the start of the call.
+    /// </param>
+    public void OnSpeechToTextSpeechStarted(TimeSpan audioTime)
+    {
+        var now = Now;
+        if (State == TurnState.CallerPaused && audioTime > _lastSpeechEndAudio + SpeechStartTolerance)
+        {
+            _lastSpeechEnd = now;
+            _lastSpeechEndAudio = _audioClock;
+        }
+
         Evaluate(now);
     }
 
@@ -248,6 +280,7 @@ public sealed class TurnEngine
             if (confident || !_inSpeech)
             {
                 _lastSpeechEnd = now;
+                _lastSpeechEndAudio = _audioClock;
             }
 
             if (!_inSpeech && _speechRun >= _options.MinSpeechDuration)

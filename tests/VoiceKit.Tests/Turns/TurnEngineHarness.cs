@@ -65,6 +65,14 @@ internal sealed class TurnEngineHarness
         return this;
     }
 
+    /// <summary>The recogniser reports speech starting at <paramref name="audioMs"/> of the audio it was sent.</summary>
+    public TurnEngineHarness RecogniserHeardSpeechAt(int audioMs)
+    {
+        Engine.OnSpeechToTextSpeechStarted(TimeSpan.FromMilliseconds(audioMs));
+        Drain();
+        return this;
+    }
+
     public TurnEngineHarness AgentStarts()
     {
         Engine.OnAgentSpeechStarted();

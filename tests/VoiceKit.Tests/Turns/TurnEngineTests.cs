@@ -61,6 +61,24 @@ public sealed class TurnEngineTests
     }
 
     [Test]
+    public void Speech_the_recogniser_heard_after_the_pause_began_holds_the_end_of_turn_off()
+    {
+        // The detector heard speech end at 1000 ms; the recogniser reports quiet speech starting at 1250 ms of audio.
+        var h = new TurnEngineHarness().Speak(1000).Silence(300).RecogniserHeardSpeechAt(1250).Silence(580);
+        Assert.That(h.Of(TurnEventKind.EndOfTurn), Is.Empty, "the silence is counted again from 1300 ms");
+        h.Silence(20);
+        Assert.That(h.Single(TurnEventKind.EndOfTurn).Time, Is.EqualTo(Ms(1900)));
+    }
+
+    [Test]
+    public void A_late_speech_start_for_speech_the_engine_already_heard_changes_nothing()
+    {
+        // Recognisers report a start a few hundred milliseconds late: the start of this very turn must not delay its end.
+        var h = new TurnEngineHarness().Speak(1000).Silence(200).RecogniserHeardSpeechAt(40).Silence(400);
+        Assert.That(h.Single(TurnEventKind.EndOfTurn).Time, Is.EqualTo(Ms(1600)));
+    }
+
+    [Test]
     public void A_complete_transcript_ends_the_turn_after_the_short_delay()
     {
         var h = new TurnEngineHarness().Speak(1000).Say("I need to change my delivery address").Silence(1000);

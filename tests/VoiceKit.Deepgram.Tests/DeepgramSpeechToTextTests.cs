@@ -260,6 +260,35 @@ public sealed class DeepgramSpeechToTextTests
     }
 
     [Test]
+    public async Task KeepAlive_HoldsASilentStreamOpenPastDeepgramsIdleTimeout()
+    {
+        await using var server = new DeepgramStandIn(connections: 5) { IdleTimeout = TimeSpan.FromMilliseconds(600) };
+        var options = Options(server);
+        options.KeepAliveInterval = TimeSpan.FromMilliseconds(200);
+        await using var stream = (DeepgramSpeechToTextStream)await options.AsDeepgramSpeechToText().StartAsync(AudioFormat.Telephony);
+
+        await Task.Delay(2000);
+
+        Assert.That((server.IdleCloses, server.UpgradeRequests, stream.Reconnects), Is.EqualTo((0, 1, 0)), "no idle close, no reconnect");
+    }
+
+    [Test]
+    public async Task Without_KeepAlive_DeepgramClosesTheIdleStream_AndTheAdapterReconnects()
+    {
+        await using var server = new DeepgramStandIn(connections: 5) { IdleTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var stream = (DeepgramSpeechToTextStream)await Options(server).AsDeepgramSpeechToText().StartAsync(AudioFormat.Telephony);
+
+        var deadline = DateTime.UtcNow + Wait;
+        while (stream.Reconnects == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(server.IdleCloses, Is.GreaterThanOrEqualTo(1), "the stand-in enforced the idle close");
+        Assert.That(stream.Reconnects, Is.GreaterThanOrEqualTo(1), "a 1011 NET-0001 is a drop: the adapter reconnects");
+    }
+
+    [Test]
     public async Task KeepAlive_IsNotSentWhileAudioFlows()
     {
         await using var server = new DeepgramStandIn();

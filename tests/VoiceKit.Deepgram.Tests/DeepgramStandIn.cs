@@ -24,6 +24,9 @@ internal sealed class StandInConnection(WebSocket socket)
 
     public SemaphoreSlim SendLock { get; } = new(1, 1);
 
+    /// <summary>When the connection last received a frame (Environment.TickCount64).</summary>
+    public long LastActivity { get; set; } = Environment.TickCount64;
+
     /// <summary>Set once the stand-in dropped this connection; audio after that is not taken in.</summary>
     public bool Dropped { get; set; }
 
@@ -157,6 +160,17 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
     /// <summary>When set, upgrade requests with another Authorization header get 401 and dg-error, as Deepgram answers a bad key.</summary>
     public string? ExpectedAuthorization { get; }
 
+    /// <summary>
+    /// Deepgram closes a stream that has received neither audio nor KeepAlive for 10 s with 1011 NET-0001
+    /// (protocols.md §1.5, §6); tests shorten it. <see cref="Timeout.InfiniteTimeSpan"/> (the default) turns it off.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>Connections the stand-in closed for idleness.</summary>
+    public int IdleCloses => Volatile.Read(ref _idleCloses);
+
+    private int _idleCloses;
+
     /// <summary>When set, the next result message is sent as truncated JSON instead.</summary>
     public bool MalformedNext { get; set; }
 
@@ -289,12 +303,16 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
                 Interlocked.Increment(ref _open);
                 _handlers.Add(Task.Run(async () =>
                 {
+                    using var watchdog = new CancellationTokenSource();
+                    var idle = WatchIdleAsync(connection, watchdog.Token);
                     try
                     {
                         await HandleAsync(context, connection, index);
                     }
                     finally
                     {
+                        await watchdog.CancelAsync();
+                        await idle.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                         Interlocked.Decrement(ref _open);
                     }
                 }));
@@ -341,6 +359,7 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
                     return;
                 }
 
+                connection.LastActivity = Environment.TickCount64;
                 var frame = new ReceivedFrame(result.MessageType, message.ToArray());
                 AllFrames.Enqueue(frame);
                 _frames.Writer.TryWrite(frame);
@@ -409,6 +428,37 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or HttpListenerException)
         {
+        }
+    }
+
+    /// <summary>Closes the connection with 1011 NET-0001 once it has been idle for <see cref="IdleTimeout"/>.</summary>
+    private async Task WatchIdleAsync(StandInConnection connection, CancellationToken cancellationToken)
+    {
+        if (IdleTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        while (!cancellationToken.IsCancellationRequested && !connection.Dropped)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (Environment.TickCount64 - connection.LastActivity >= IdleTimeout.TotalMilliseconds && !connection.Dropped)
+            {
+                connection.Dropped = true;
+                Interlocked.Increment(ref _idleCloses);
+                await connection.SendLock.WaitAsync(CancellationToken.None);
+                try
+                {
+                    await connection.Socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "NET-0001", CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+                {
+                }
+                finally
+                {
+                    connection.SendLock.Release();
+                }
+            }
         }
     }
 

@@ -34,7 +34,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
     private readonly TimeSpan _reconnectTimeout;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Lock _replayGate = new();
-    private readonly ReplayBuffer _replay;
+    private readonly DeepgramReplayBuffer _replay;
     private readonly Channel<TranscriptUpdate> _updates = Channel.CreateBounded<TranscriptUpdate>(
         new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _lifetime = new();
@@ -69,7 +69,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         _reconnectAttempts = options.ReconnectAttempts;
         _reconnectDelay = options.ReconnectDelay;
         _reconnectTimeout = options.ReconnectTimeout;
-        _replay = new ReplayBuffer(BytesFor(options.ReplayBufferLimit));
+        _replay = new DeepgramReplayBuffer(BytesFor(options.ReplayBufferLimit));
         _lastSendTimestamp = _time.GetTimestamp();
         _receiveLoop = Task.Run(() => ReceiveLoopAsync(_lifetime.Token));
         _keepAliveLoop = Task.Run(() => KeepAliveLoopAsync(_lifetime.Token));
@@ -490,7 +490,8 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                 ReadOnlyMemory<byte>[] replay;
                 lock (_replayGate)
                 {
-                    (replayStart, replay) = _replay.Snapshot();
+                    // 100 ms per message, the top of the chunk sizes Deepgram recommends for live audio.
+                    (replayStart, replay) = _replay.Snapshot(Math.Max((int)BytesFor(TimeSpan.FromMilliseconds(100)), _format.BlockAlign));
                 }
 
                 try
@@ -569,53 +570,5 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
         }
-    }
-
-    /// <summary>
-    /// The audio sent since the last final, as stream byte offsets: <see cref="Start"/> is the offset of the first byte held,
-    /// <see cref="End"/> the total sent. Bounded to a limit, dropping the oldest audio. Not thread-safe.
-    /// </summary>
-    private sealed class ReplayBuffer(long limit)
-    {
-        private readonly LinkedList<ReadOnlyMemory<byte>> _chunks = new();
-
-        public long Start { get; private set; }
-
-        public long End { get; private set; }
-
-        public long Length => End - Start;
-
-        public void Append(ReadOnlySpan<byte> audio)
-        {
-            _chunks.AddLast(audio.ToArray());
-            End += audio.Length;
-            if (Length > limit)
-            {
-                TrimTo(End - limit);
-            }
-        }
-
-        /// <summary>Drops the audio before the stream byte offset <paramref name="offset"/>.</summary>
-        public void TrimTo(long offset)
-        {
-            offset = Math.Min(offset, End);
-            while (Start < offset && _chunks.First is { } first)
-            {
-                var chunk = first.Value;
-                var drop = offset - Start;
-                if (drop >= chunk.Length)
-                {
-                    _chunks.RemoveFirst();
-                    Start += chunk.Length;
-                }
-                else
-                {
-                    first.Value = chunk[(int)drop..];
-                    Start = offset;
-                }
-            }
-        }
-
-        public (long Start, ReadOnlyMemory<byte>[] Chunks) Snapshot() => (Start, [.. _chunks]);
     }
 }

@@ -93,6 +93,9 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         }
     }
 
+    // Called for every 20 ms frame: when the socket send completes asynchronously, a pooled builder reuses the state
+    // machine box instead of allocating one per frame.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAudioAsync(ReadOnlyMemory<byte> audio, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);

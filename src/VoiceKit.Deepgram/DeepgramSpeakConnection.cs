@@ -93,6 +93,9 @@ internal sealed class DeepgramSpeakConnection
         }
     }
 
+    /// <summary>Kills the socket at once (a reply gave up on it): the receive loop ends and the socket is never reused.</summary>
+    public void Abort() => _socket.Abort();
+
     /// <summary>Makes <paramref name="stream"/> the receiver of this socket's audio and Flushed messages.</summary>
     public void Attach(DeepgramTextToSpeechStream stream)
     {
@@ -318,11 +321,18 @@ internal sealed class DeepgramSpeakConnection
                     continue;
                 }
 
-                failure = Dispatch(text.AsSpan(0, textLength));
+                failure = Dispatch(text.AsSpan(0, textLength), out var audioEnded);
                 textLength = 0;
                 if (failure is not null)
                 {
                     return;
+                }
+
+                if (audioEnded)
+                {
+                    // Flushed or Cleared: a partial sample left over is not the start of the next flush's audio. Carried
+                    // on, it would shift every later sample on this socket by a byte (noise for the rest of the call).
+                    carry = 0;
                 }
             }
         }
@@ -345,9 +355,10 @@ internal sealed class DeepgramSpeakConnection
         }
     }
 
-    /// <summary>Acts on one server text message; returns the error if it is malformed.</summary>
-    private VoiceProviderException? Dispatch(ReadOnlySpan<byte> json)
+    /// <summary>Acts on one server text message; returns the error if it is malformed. <paramref name="audioEnded"/> says a Flushed or Cleared closed the audio before it.</summary>
+    private VoiceProviderException? Dispatch(ReadOnlySpan<byte> json, out bool audioEnded)
     {
+        audioEnded = false;
         DeepgramSpeakServerMessage? message;
         try
         {
@@ -363,9 +374,11 @@ internal sealed class DeepgramSpeakConnection
             case null:
                 return new VoiceProviderException("Deepgram sent a text message without a \"type\".", Provider);
             case "Flushed":
+                audioEnded = true;
                 Volatile.Read(ref _listener)?.OnFlushed();
                 break;
             case "Cleared":
+                audioEnded = true;
                 Volatile.Read(ref _cleared)?.TrySetResult(true);
                 break;
             case "Warning":

@@ -39,6 +39,13 @@ public sealed class DeepgramTextToSpeechOptions
     /// <summary>How long closing a connection waits for Deepgram to close after <c>Close</c> before aborting it; 2 s by default.</summary>
     internal TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a reply waits for Deepgram's next audio frame or <c>Flushed</c> while a Flush is unanswered before it fails
+    /// as a dropped connection (a dead socket or a Flushed that never comes must not hang the call); 10 s by default. Time
+    /// the reader takes to consume audio does not count.
+    /// </summary>
+    internal TimeSpan SilenceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The most open, idle connections kept for the next reply; 4 by default. Idle connections count against Deepgram's concurrency limit.</summary>
     internal int MaxIdleConnections { get; set; } = 4;
 
@@ -76,9 +83,9 @@ public sealed class DeepgramTextToSpeechOptions
             throw new InvalidOperationException("DeepgramTextToSpeechOptions.MaxFlushesPerMinute must be at least 1 (each reply needs its final Flush); Deepgram allows 20.");
         }
 
-        if (ClearTimeout <= TimeSpan.Zero || CloseTimeout <= TimeSpan.Zero || MaxIdleConnections < 0)
+        if (ClearTimeout <= TimeSpan.Zero || CloseTimeout <= TimeSpan.Zero || SilenceTimeout <= TimeSpan.Zero || MaxIdleConnections < 0)
         {
-            throw new InvalidOperationException("DeepgramTextToSpeechOptions: the clear and close timeouts must be positive and the idle connection limit not negative.");
+            throw new InvalidOperationException("DeepgramTextToSpeechOptions: the clear, close and silence timeouts must be positive and the idle connection limit not negative.");
         }
     }
 
@@ -92,6 +99,7 @@ public sealed class DeepgramTextToSpeechOptions
         MaxFlushesPerMinute = MaxFlushesPerMinute,
         ClearTimeout = ClearTimeout,
         CloseTimeout = CloseTimeout,
+        SilenceTimeout = SilenceTimeout,
         MaxIdleConnections = MaxIdleConnections,
     };
 }

@@ -21,6 +21,8 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
     private readonly DeepgramSpeakConnection _connection;
     private readonly DeepgramTextToSpeech _owner;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _silenceTimeout;
+    private readonly ITimer _silence;
     private readonly Lock _gate = new();
     private readonly Channel<AudioChunk> _audio = Channel.CreateBounded<AudioChunk>(
         new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
@@ -38,12 +40,15 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
     private long _firstSpeakTimestamp;
     private bool _firstAudioSeen;
     private int _warnings;
+    private bool _delivering;
 
     public DeepgramTextToSpeechStream(DeepgramSpeakConnection connection, DeepgramTextToSpeech owner, TimeProvider time)
     {
         _connection = connection;
         _owner = owner;
         _time = time;
+        _silenceTimeout = owner.Options.SilenceTimeout;
+        _silence = time.CreateTimer(static state => ((DeepgramTextToSpeechStream)state!).OnSilence(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The socket this reply is spoken on.</summary>
@@ -81,6 +86,7 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
                 if (flush)
                 {
                     _flushLastSegment.Add(segment);
+                    WatchForSilence(); // armed before the send, so a send stuck on a dead socket is caught too
                 }
 
                 _unflushedText = !flush;
@@ -134,6 +140,7 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
                     _connection.TryReserveFlush(final: true);
                     _flushLastSegment.Add(_segments - 1);
                     _unflushedText = false;
+                    WatchForSilence();
                 }
 
                 CompleteIfSpoken();
@@ -189,6 +196,8 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
             needsClear = _unflushedText || _flushesAnswered < _flushLastSegment.Count;
         }
 
+        _silence.Dispose();
+
         _connection.Detach(this);
 
         // Completing the channel also releases the receive loop if it is waiting for room to deliver audio.
@@ -224,6 +233,10 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
                 _firstAudioSeen = true;
                 ProviderMetrics.RecordFirstResult(Provider, ProviderMetrics.TextToSpeech, _time.GetElapsedTime(_firstSpeakTimestamp));
             }
+
+            // Deepgram spoke. While the write waits for the reader to make room, the silence is ours, not Deepgram's.
+            _delivering = true;
+            _silence.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
         try
@@ -234,6 +247,14 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
         catch (ChannelClosedException)
         {
             return false;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _delivering = false;
+                WatchForSilence();
+            }
         }
     }
 
@@ -246,6 +267,7 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
             {
                 _flushesAnswered++;
                 CompleteIfSpoken();
+                WatchForSilence();
             }
         }
     }
@@ -266,6 +288,43 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
             _failure = failure ?? new VoiceProviderException("Deepgram closed the text-to-speech connection before the reply was spoken.", Provider, isTransient: true);
             _audio.Writer.TryComplete(_failure);
         }
+    }
+
+    /// <summary>
+    /// (Re)starts the silence clock while a Flush is unanswered, and stops it otherwise. Under <see cref="_gate"/>.
+    /// </summary>
+    private void WatchForSilence()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        var waiting = !_delivering && !_completed && _failure is null && _flushesAnswered < _flushLastSegment.Count;
+        _silence.Change(waiting ? _silenceTimeout : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Deepgram sent nothing for <see cref="_silenceTimeout"/> while a Flush was unanswered: the socket is dead or the
+    /// Flushed is lost. The reply fails as a dropped connection would, and the socket is aborted so it is never reused.
+    /// </summary>
+    private void OnSilence()
+    {
+        lock (_gate)
+        {
+            if (_disposed || _delivering || _completed || _failure is not null || _flushesAnswered >= _flushLastSegment.Count)
+            {
+                return;
+            }
+
+            _failure = new VoiceProviderException(
+                $"Deepgram sent no audio for {_silenceTimeout.TotalSeconds:0.#} s while a reply was being spoken; the connection is abandoned.",
+                Provider,
+                isTransient: true);
+            _audio.Writer.TryComplete(_failure);
+        }
+
+        _connection.Abort();
     }
 
     /// <summary>Ends the audio once the reply's text is complete and every Flush sent has been answered. Under <see cref="_gate"/>.</summary>

@@ -129,6 +129,7 @@ internal sealed class OpenAISpeechToTextStream : ISpeechToTextStream
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        Exception? failure = null;
         try
         {
             await foreach (var utterance in _utterances.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -139,9 +140,15 @@ internal sealed class OpenAISpeechToTextStream : ISpeechToTextStream
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception ex)
+        {
+            // Anything TranscribeAsync does not turn into an Error update ends recognition: the reader must see why,
+            // not a stream that simply stops.
+            failure = new VoiceProviderException("OpenAI transcription stopped: " + ex.Message, OpenAIHttp.Provider, innerException: ex);
+        }
         finally
         {
-            _updates.Writer.TryComplete();
+            _updates.Writer.TryComplete(failure);
         }
     }
 

@@ -92,8 +92,6 @@ internal sealed class OpenAITextToSpeechStream : ITextToSpeechStream
     {
         var buffer = new byte[ChunkBytes];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
-        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, idle.Token);
         var finished = false;
         try
         {
@@ -119,7 +117,7 @@ internal sealed class OpenAITextToSpeechStream : ITextToSpeechStream
                     var carried = 0;
                     while (true)
                     {
-                        var read = await ReadChunkAsync(body, buffer.AsMemory(carried), idle, reading.Token, stop.Token).ConfigureAwait(false);
+                        var read = await ReadChunkAsync(body, buffer.AsMemory(carried), stop.Token).ConfigureAwait(false);
                         if (read == 0)
                         {
                             break;
@@ -275,44 +273,68 @@ internal sealed class OpenAITextToSpeechStream : ITextToSpeechStream
         }
     }
 
-    /// <summary>Throws unless the response carries audio: an error status, or a 200 with a JSON or text body (an error where audio was expected).</summary>
-    private async Task EnsureAudioAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Throws unless the response carries audio: an error status, or a 200 with a JSON or text body (an error where audio
+    /// was expected). An error body is read under the same silence timeout as audio, so a server that sends an error
+    /// status and then stalls fails the reply instead of hanging it.
+    /// </summary>
+    private async Task EnsureAudioAsync(HttpResponseMessage response, CancellationToken stop)
     {
+        var media = response.Content.Headers.ContentType?.MediaType;
+        var errorBody = media is not null && (media.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || media.Contains("json", StringComparison.OrdinalIgnoreCase));
+        if (response.IsSuccessStatusCode && !errorBody)
+        {
+            return;
+        }
+
+        using var idle = new CancellationTokenSource(_settings.RequestTimeout, _time);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop, idle.Token);
         if (!response.IsSuccessStatusCode)
         {
-            throw await OpenAIHttp.ReadErrorAsync(response, "speech", _settings, cancellationToken).ConfigureAwait(false);
-        }
-
-        var media = response.Content.Headers.ContentType?.MediaType;
-        if (media is not null && (media.StartsWith("text/", StringComparison.OrdinalIgnoreCase) || media.Contains("json", StringComparison.OrdinalIgnoreCase)))
-        {
-            byte[] body;
+            Exception error;
             try
             {
-                body = await OpenAIHttp.ReadBoundedAsync(response.Content, 16 * 1024, cancellationToken).ConfigureAwait(false);
+                error = await OpenAIHttp.ReadErrorAsync(response, "speech", _settings, reading.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
             {
-                body = [];
+                error = OpenAIHttp.ErrorFromBody(response.StatusCode, [], "speech", _settings);
             }
 
-            var (message, code) = OpenAIHttp.ParseError(body);
-            throw new VoiceProviderException(
-                message is null
-                    ? $"OpenAI sent {media} where PCM audio was expected, and it is not an OpenAI error body."
-                    : $"OpenAI sent an error where audio was expected{(code is null ? string.Empty : " (" + code + ")")}: {message}",
-                OpenAIHttp.Provider,
-                code);
+            throw error;
         }
-    }
 
-    /// <summary>Reads the next piece of a body, failing with a transient provider error if it is cut off or goes silent.</summary>
-    private async ValueTask<int> ReadChunkAsync(Stream body, Memory<byte> into, CancellationTokenSource idle, CancellationToken reading, CancellationToken stop)
-    {
-        idle.CancelAfter(_settings.RequestTimeout);
+        byte[] body;
         try
         {
-            return await body.ReadAsync(into, reading).ConfigureAwait(false);
+            body = await OpenAIHttp.ReadBoundedAsync(response.Content, 16 * 1024, reading.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException || (ex is OperationCanceledException && !stop.IsCancellationRequested))
+        {
+            body = [];
+        }
+
+        var (message, code) = OpenAIHttp.ParseError(body);
+        throw new VoiceProviderException(
+            message is null
+                ? $"OpenAI sent {media} where PCM audio was expected, and it is not an OpenAI error body."
+                : $"OpenAI sent an error where audio was expected{(code is null ? string.Empty : " (" + code + ")")}: {message}",
+            OpenAIHttp.Provider,
+            code);
+    }
+
+    /// <summary>
+    /// Reads the next piece of a body, failing with a transient provider error if it is cut off or goes silent. The
+    /// silence clock runs only during the read: time the caller spends between reads (playing audio, or waiting for the
+    /// language model's next clause) is not the server's silence.
+    /// </summary>
+    private async ValueTask<int> ReadChunkAsync(Stream body, Memory<byte> into, CancellationToken stop)
+    {
+        using var idle = new CancellationTokenSource(_settings.RequestTimeout, _time);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop, idle.Token);
+        try
+        {
+            return await body.ReadAsync(into, reading.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!stop.IsCancellationRequested)
         {

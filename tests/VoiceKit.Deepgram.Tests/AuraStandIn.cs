@@ -42,6 +42,8 @@ internal sealed class AuraStandIn : IAsyncDisposable
     private int _dropArmed;
     private int _malformedArmed;
     private int _warningArmed;
+    private int _ignoreFlushArmed;
+    private int _strayByteArmed;
 
     public AuraStandIn(string apiKey, TimeProvider? time = null)
     {
@@ -117,6 +119,12 @@ internal sealed class AuraStandIn : IAsyncDisposable
 
     /// <summary>The next flush is answered with one malformed (truncated JSON) text frame instead of its audio.</summary>
     public void SendMalformedNext() => Volatile.Write(ref _malformedArmed, 1);
+
+    /// <summary>The next Flush is swallowed: no audio, no Flushed, no Warning (a lost message, or a server that hung).</summary>
+    public void IgnoreNextFlush() => Volatile.Write(ref _ignoreFlushArmed, 1);
+
+    /// <summary>The next flush's audio ends with one stray byte (half a PCM16 sample) before its Flushed.</summary>
+    public void AppendStrayByteNext() => Volatile.Write(ref _strayByteArmed, 1);
 
     /// <summary>The next flush's audio is preceded by a Warning message.</summary>
     public void SendWarningNext() => Volatile.Write(ref _warningArmed, 1);
@@ -374,6 +382,12 @@ internal sealed class AuraStandIn : IAsyncDisposable
                 connection.PendingText.Append(text);
                 break;
             case "Flush":
+                if (Interlocked.Exchange(ref _ignoreFlushArmed, 0) != 0)
+                {
+                    connection.PendingText.Clear();
+                    break;
+                }
+
                 var now = _time.GetTimestamp();
                 while (connection.FlushTimes.TryPeek(out var at) && _time.GetElapsedTime(at, now) >= TimeSpan.FromSeconds(60))
                 {
@@ -460,6 +474,11 @@ internal sealed class AuraStandIn : IAsyncDisposable
         }
 
         var audio = ScriptedVoice.Synthesize(job.Text, connection.Format);
+        if (Interlocked.Exchange(ref _strayByteArmed, 0) != 0)
+        {
+            audio = [.. audio, 0x55];
+        }
+
         var dropAt = Interlocked.Exchange(ref _dropArmed, 0) is var drop and > 0 ? Math.Min(drop, audio.Length) : -1;
         var frameLength = Math.Max(1, audio.Length / Math.Max(1, FramesPerFlush));
         if (!OddSplits)

@@ -167,6 +167,26 @@ public sealed class DeepgramTextToSpeechTests
     }
 
     [Test]
+    public async Task AStrayHalfSampleBeforeFlushed_IsDropped_AndDoesNotShiftTheNextSegmentOrReply()
+    {
+        await using var server = new AuraStandIn(Key);
+        await using var tts = (DeepgramTextToSpeech)Options(server).AsDeepgramTextToSpeech();
+        var format = AudioFormat.Pcm16Khz;
+        server.AppendStrayByteNext();
+
+        var chunks = await SpeakAsync(tts, format, "One, ", "two.");
+        var next = await SpeakAsync(tts, format, "Three.");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ScriptedVoice.Read(chunks.Where(c => c.Segment == 0).SelectMany(c => c.Audio).ToArray(), format), Is.EqualTo("One, "));
+            Assert.That(ScriptedVoice.Read(chunks.Where(c => c.Segment == 1).SelectMany(c => c.Audio).ToArray(), format), Is.EqualTo("two."), "sample-aligned after the stray byte");
+            Assert.That(Spoken(next, format), Is.EqualTo("Three."), "the pooled socket's next reply is aligned too");
+            Assert.That(server.AcceptedConnections, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
     public async Task FlushBudget_LeavesTheFinalFlushSpare_AndTheFinalFlushSpeaksTheRest()
     {
         await using var server = new AuraStandIn(Key);
@@ -425,6 +445,64 @@ public sealed class DeepgramTextToSpeechTests
             Assert.That(thrown.IsTransient, Is.False, "a policy violation is not worth retrying");
             Assert.That(thrown.Message, Does.Contain("1008 stand-in policy"));
         });
+    }
+
+    [Test]
+    public async Task AFlushedThatNeverComes_FailsTheReplyWithATransientError_AndTheSocketIsNotReused()
+    {
+        await using var server = new AuraStandIn(Key);
+        var options = Options(server);
+        options.SilenceTimeout = TimeSpan.FromMilliseconds(300);
+        await using var tts = (DeepgramTextToSpeech)options.AsDeepgramTextToSpeech();
+        server.IgnoreNextFlush();
+
+        await using (var stream = await tts.StartAsync(AudioFormat.Telephony))
+        {
+            var reading = ReadAllAsync(stream);
+            await stream.SendTextAsync("Hello.");
+            await stream.FlushAsync();
+            var thrown = Assert.ThrowsAsync<VoiceProviderException>(async () => await reading.WaitAsync(Wait));
+            Assert.Multiple(() =>
+            {
+                Assert.That(thrown!.IsTransient, Is.True);
+                Assert.That(thrown.Provider, Is.EqualTo("deepgram"));
+            });
+        }
+
+        var chunks = await SpeakAsync(tts, AudioFormat.Telephony, "Again.");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Spoken(chunks, AudioFormat.Telephony), Is.EqualTo("Again."));
+            Assert.That(server.AcceptedConnections, Is.EqualTo(2), "the abandoned socket was not pooled");
+        });
+    }
+
+    [Test]
+    public async Task AReaderSlowerThanTheSilenceTimeout_IsNotMistakenForASilentServer()
+    {
+        // More frames than the stream buffers: the receive loop waits on the reader, which pauses longer than the timeout.
+        await using var server = new AuraStandIn(Key) { FramesPerFlush = 150 };
+        var options = Options(server);
+        options.SilenceTimeout = TimeSpan.FromMilliseconds(200);
+        await using var tts = (DeepgramTextToSpeech)options.AsDeepgramTextToSpeech();
+        var format = AudioFormat.Pcm16Khz;
+
+        await using var stream = await tts.StartAsync(format);
+        await stream.SendTextAsync("A fairly long sentence, read slowly.");
+        await stream.FlushAsync();
+        var received = new List<byte>();
+        var first = true;
+        await foreach (var chunk in stream.ReadAudioAsync().WithCancellation(new CancellationTokenSource(Wait).Token))
+        {
+            received.AddRange(chunk.Audio.ToArray());
+            if (first)
+            {
+                first = false;
+                await Task.Delay(TimeSpan.FromMilliseconds(700)); // the slow reader being modelled, not an assertion
+            }
+        }
+
+        Assert.That(ScriptedVoice.Read(received.ToArray(), format), Is.EqualTo("A fairly long sentence, read slowly."));
     }
 
     [Test]

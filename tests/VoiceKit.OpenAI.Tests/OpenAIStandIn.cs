@@ -99,6 +99,9 @@ internal sealed class OpenAIStandIn : IAsyncDisposable
     /// <summary>An error answered to the next speech request: status, content type and body.</summary>
     public (HttpStatusCode Status, string ContentType, string Body)? SpeechError { get; set; }
 
+    /// <summary>The <see cref="SpeechError"/> is answered with its status and headers only; its body never comes (a stalled server).</summary>
+    public bool SpeechErrorStallsBody { get; set; }
+
     /// <summary>Transcription requests that were dropped.</summary>
     public int Drops => Volatile.Read(ref _drops);
 
@@ -324,6 +327,12 @@ internal sealed class OpenAIStandIn : IAsyncDisposable
         if (SpeechError is { } error)
         {
             SpeechError = null;
+            if (SpeechErrorStallsBody)
+            {
+                await response.StartChunkedAsync(error.Status, error.ContentType);
+                await Task.Delay(Timeout.Infinite, _stopping.Token);
+            }
+
             await response.WriteAsync(error.Status, error.ContentType, error.Body);
             return;
         }

@@ -222,11 +222,45 @@ public sealed class OpenAITextToSpeechTests
         Assert.That(thrown!.Message, Does.Contain("invalid_api_key").And.Not.Contain("not-a-valid-key"));
     }
 
-    private static async Task<TException> SpeakExpectingFailureAsync<TException>(OpenAIStandIn server, CancellationToken cancellationToken)
+    [Test]
+    public async Task A_pause_between_segments_longer_than_the_timeout_is_not_server_silence(CancellationToken cancellationToken)
+    {
+        // The language model may take longer than the silence timeout to produce the next clause (a tool call); only time
+        // spent waiting on the server's body counts as silence.
+        await using var server = new OpenAIStandIn();
+        var options = OpenAISpeechToTextTests.Options(server);
+        options.RequestTimeout = TimeSpan.FromMilliseconds(300);
+        await using var stream = await options.AsOpenAITextToSpeech().StartAsync(Speech, cancellationToken);
+        var reading = ReadAllAsync(stream, cancellationToken);
+        await stream.SendTextAsync("One moment. ", cancellationToken);
+        await Task.Delay(TimeSpan.FromMilliseconds(900), cancellationToken); // the pause being modelled, not an assertion
+        await stream.SendTextAsync("Here it is.", cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+        var chunks = await reading;
+
+        Assert.That(ScriptedVoice.Read(chunks.Where(c => c.Segment == 0).SelectMany(c => c.Audio).ToArray(), Speech), Is.EqualTo("One moment. "));
+        Assert.That(ScriptedVoice.Read(chunks.Where(c => c.Segment == 1).SelectMany(c => c.Audio).ToArray(), Speech), Is.EqualTo("Here it is."));
+    }
+
+    [Test]
+    public async Task An_error_status_whose_body_never_comes_fails_the_reply_instead_of_hanging(CancellationToken cancellationToken)
+    {
+        await using var server = new OpenAIStandIn
+        {
+            SpeechError = (HttpStatusCode.InternalServerError, "application/json", OpenAIStandIn.ErrorBody("unused", "server_error", "server_error")),
+            SpeechErrorStallsBody = true,
+        };
+        var thrown = await SpeakExpectingFailureAsync<VoiceProviderException>(server, cancellationToken, o => o.RequestTimeout = TimeSpan.FromMilliseconds(300));
+        Assert.That((thrown.IsTransient, thrown.Provider), Is.EqualTo((true, "openai")));
+        Assert.That(thrown.Message, Does.Contain("HTTP 500"));
+    }
+
+    private static async Task<TException> SpeakExpectingFailureAsync<TException>(OpenAIStandIn server, CancellationToken cancellationToken, Action<OpenAIVoiceOptions>? configure = null)
         where TException : Exception
     {
         var options = OpenAISpeechToTextTests.Options(server);
         options.VerifyCredentialsOnStart = false;
+        configure?.Invoke(options);
         await using var stream = await options.AsOpenAITextToSpeech().StartAsync(Speech, cancellationToken);
         var reading = ReadAllAsync(stream, cancellationToken);
         await stream.SendTextAsync("Your parcel is on its way.", cancellationToken);

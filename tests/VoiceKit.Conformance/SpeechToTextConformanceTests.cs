@@ -216,15 +216,8 @@ public abstract class SpeechToTextConformanceTests
         var recognizer = CreateRecognizer();
         var weak = await UseAndDisposeAsync(recognizer, phrase, CallFormat);
 
-        await WaitUntilAsync(() => OpenServerConnections == 0, "the stand-in sees every connection closed");
-        for (var i = 0; i < 3 && weak.IsAlive; i++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            await Task.Delay(50);
-        }
-
-        Assert.That(weak.IsAlive, Is.False, "nothing (a loop, a timer, a socket callback) keeps the disposed stream alive");
+        await Eventually.HoldsAsync(() => OpenServerConnections == 0, Patience, "the stand-in sees every connection closed");
+        await Eventually.AssertCollectedAsync(weak, "stream");
     }
 
     [Test]
@@ -287,25 +280,6 @@ public abstract class SpeechToTextConformanceTests
             {
                 await Task.Delay(2);
             }
-        }
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds or <see cref="Patience"/> runs out.</summary>
-    /// <param name="condition">The condition.</param>
-    /// <param name="because">What it means, for the failure message.</param>
-    /// <returns>A task.</returns>
-    protected static async Task WaitUntilAsync(Func<bool> condition, string because)
-    {
-        ArgumentNullException.ThrowIfNull(condition);
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out waiting: " + because);
-            }
-
-            await Task.Delay(20);
         }
     }
 

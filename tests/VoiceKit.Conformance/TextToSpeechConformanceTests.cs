@@ -248,21 +248,8 @@ public abstract class TextToSpeechConformanceTests
         var weak = await UseAndDisposeAsync(synthesizer, CallFormat);
         await DisposeSynthesizerAsync(synthesizer);
 
-        var deadline = DateTime.UtcNow + Patience;
-        while (OpenServerConnections != 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.That(OpenServerConnections, Is.Zero, "the stand-in sees every connection closed");
-        for (var i = 0; i < 3 && weak.IsAlive; i++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            await Task.Delay(50);
-        }
-
-        Assert.That(weak.IsAlive, Is.False, "nothing (a loop, a timer, a socket callback) keeps the disposed stream alive");
+        await Eventually.HoldsAsync(() => OpenServerConnections == 0, Patience, "the stand-in sees every connection closed");
+        await Eventually.AssertCollectedAsync(weak, "stream");
     }
 
     [Test]

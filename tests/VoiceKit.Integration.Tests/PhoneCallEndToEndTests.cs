@@ -45,22 +45,13 @@ public sealed class PhoneCallEndToEndTests
             "track_parcel",
             "Looks up a parcel by its number.");
 
-        var agent = BuildAgent(deepgram, chat, elevenLabs, trackParcel);
-        var transport = new InMemoryTransport(TimeProvider.System, AudioFormat.Telephony);
-        await using var call = agent.StartCall(transport);
-        var events = new List<CallEvent>();
-        var reading = CollectEvents(call, events);
-        AgentSpokeEvent[] Spoken() => Snapshot<AgentSpokeEvent>(events);
-
-        var caller = new RealTimeCaller(transport);
-        using var clock = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        await caller.SilenceUntilAsync(() => Spoken().Length == 1 && !transport.IsPlaying, TimeSpan.FromSeconds(10), clock);
+        await using var live = new LiveCall(BuildAgent(deepgram, chat, elevenLabs, trackParcel));
+        var (caller, clock, call, transport) = (live.Caller, live.Clock, live.Call, live.Transport);
+        await caller.SilenceUntilAsync(() => live.AgentHasSaid(1), TimeSpan.FromSeconds(10), clock);
         await caller.SayAsync(question, clock, atHalf: deepgram.DropLatestAsync);
-        await caller.SilenceUntilAsync(() => Spoken().Length == 2 && !transport.IsPlaying, TimeSpan.FromSeconds(15), clock);
+        await caller.SilenceUntilAsync(() => live.AgentHasSaid(2), TimeSpan.FromSeconds(15), clock);
         await caller.SilenceAsync(TimeSpan.FromMilliseconds(200), clock);
-        transport.HangUpFromCaller();
-        var summary = await call.Completion.WaitAsync(TimeSpan.FromSeconds(10));
-        await reading.WaitAsync(TimeSpan.FromSeconds(5));
+        var summary = await live.HangUpAsync();
 
         // No words lost: the socket dropped mid-sentence, the adapter reconnected and replayed, the agent heard it all.
         Assert.That(deepgram.UpgradeRequests, Is.EqualTo(2), "Deepgram was reconnected once");
@@ -77,7 +68,7 @@ public sealed class PhoneCallEndToEndTests
         Assert.That(chat.Authorizations, Has.All.EqualTo("Bearer oa-test-key"));
 
         // Heard text: what the session says the caller heard is what ElevenLabs' audio actually speaks, exactly.
-        var spoken = Spoken();
+        var spoken = live.Spoken;
         Assert.That(spoken.Select(s => (s.Text, s.Interrupted)), Is.EqualTo(new[] { (Greeting, false), (Answer, false) }));
         var played = ScriptedVoice.Read(transport.PlayedAudio, AudioFormat.Telephony);
         Assert.That(ScriptedSpeech.Normalize(played), Is.EqualTo(ScriptedSpeech.Normalize(Greeting + " " + Answer)), "the played mu-law audio speaks the greeting and the answer");
@@ -122,29 +113,20 @@ public sealed class PhoneCallEndToEndTests
         await using var chat = new ScriptedChatServer(new ScriptedCompletion(Text: LongAnswer), new ScriptedCompletion(Text: AfterInterruption));
         await using var elevenLabs = new ElevenLabsStandIn(apiKey: "el-test-key");
 
-        var agent = BuildAgent(deepgram, chat, elevenLabs);
-        var transport = new InMemoryTransport(TimeProvider.System, AudioFormat.Telephony);
-        await using var call = agent.StartCall(transport);
-        var events = new List<CallEvent>();
-        var reading = CollectEvents(call, events);
-        AgentSpokeEvent[] Spoken() => Snapshot<AgentSpokeEvent>(events);
-
-        var caller = new RealTimeCaller(transport);
-        using var clock = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        await caller.SilenceUntilAsync(() => Spoken().Length == 1 && !transport.IsPlaying, TimeSpan.FromSeconds(10), clock);
+        await using var live = new LiveCall(BuildAgent(deepgram, chat, elevenLabs));
+        var (caller, clock, call, transport) = (live.Caller, live.Clock, live.Call, live.Transport);
+        await caller.SilenceUntilAsync(() => live.AgentHasSaid(1), TimeSpan.FromSeconds(10), clock);
         var greetingBytes = transport.PlayedAudio.Length;
         var greetingPlayed = transport.PlayedDuration;
         await caller.SayAsync(question, clock);
         await caller.SilenceUntilAsync(() => transport.PlayedDuration > greetingPlayed + TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(10), clock);
         await caller.SayAsync(interruption, clock);
-        await caller.SilenceUntilAsync(() => Spoken().Length == 3 && !transport.IsPlaying, TimeSpan.FromSeconds(15), clock);
-        transport.HangUpFromCaller();
-        var summary = await call.Completion.WaitAsync(TimeSpan.FromSeconds(10));
-        await reading.WaitAsync(TimeSpan.FromSeconds(5));
+        await caller.SilenceUntilAsync(() => live.AgentHasSaid(3), TimeSpan.FromSeconds(15), clock);
+        var summary = await live.HangUpAsync();
 
         Assert.That(summary.Interruptions, Is.EqualTo(1));
         Assert.That(transport.ClearCount, Is.GreaterThanOrEqualTo(1), "queued agent audio was cleared on barge-in");
-        var spoken = Spoken();
+        var spoken = live.Spoken;
         Assert.That((spoken[1].Interrupted, spoken[2].Text, spoken[2].Interrupted), Is.EqualTo((true, AfterInterruption, false)));
 
         // What the caller heard of the long answer is what the transport played between the greeting and the last reply.
@@ -173,23 +155,4 @@ public sealed class PhoneCallEndToEndTests
             .WithGreeting(Greeting)
             .WithTools(tools)
             .Build();
-
-    private static Task CollectEvents(VoiceCall call, List<CallEvent> events) => Task.Run(async () =>
-    {
-        await foreach (var e in call.ReadEventsAsync())
-        {
-            lock (events)
-            {
-                events.Add(e);
-            }
-        }
-    });
-
-    private static T[] Snapshot<T>(List<CallEvent> events)
-    {
-        lock (events)
-        {
-            return [.. events.OfType<T>()];
-        }
-    }
 }

@@ -40,42 +40,9 @@ internal sealed class DeepgramSpeechToText : ISpeechToText
         return new DeepgramSpeechToTextStream(socket, ct => ConnectAsync(uri, ct), format, _options);
     }
 
-    /// <summary>Opens one <c>/v1/listen</c> socket with the Authorization header; used for the first socket and for reconnects.</summary>
-    private async Task<ClientWebSocket> ConnectAsync(Uri uri, CancellationToken cancellationToken)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Token " + _options.ApiKey);
-        socket.Options.CollectHttpResponseDetails = true;
-        var started = _options.TimeProvider.GetTimestamp();
-        try
-        {
-            await socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
-            ProviderMetrics.RecordConnect("deepgram", ProviderMetrics.SpeechToText, _options.TimeProvider.GetElapsedTime(started));
-        }
-        catch (WebSocketException ex) when (socket.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-        {
-            var status = (int)socket.HttpStatusCode;
-            var detail = DeepgramErrorDetail(socket);
-            socket.Dispose();
-            throw new AuthenticationException(
-                $"Deepgram rejected the credentials (HTTP {status}{detail}): check DeepgramSpeechToTextOptions.ApiKey or the DEEPGRAM_API_KEY environment variable.",
-                ex);
-        }
-        catch (WebSocketException ex) when (socket.HttpStatusCode != 0)
-        {
-            var status = (int)socket.HttpStatusCode;
-            var detail = DeepgramErrorDetail(socket);
-            socket.Dispose();
-            throw new IOException($"Deepgram refused the connection (HTTP {status}{detail}).", ex);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        return socket;
-    }
+    /// <summary>Opens one <c>/v1/listen</c> socket; used for the first socket and for reconnects.</summary>
+    private Task<ClientWebSocket> ConnectAsync(Uri uri, CancellationToken cancellationToken) => DeepgramSocket.ConnectAsync(
+        uri, _options.ApiKey, ProviderMetrics.SpeechToText, nameof(DeepgramSpeechToTextOptions), _options.TimeProvider, _options.ConnectTimeout, cancellationToken);
 
     /// <summary>The <c>/v1/listen</c> URI with the query string; parameters in a fixed order, values percent-encoded, <c>keyterm</c> repeated.</summary>
     internal static Uri BuildUri(DeepgramSpeechToTextOptions options, AudioFormat format)
@@ -127,18 +94,4 @@ internal sealed class DeepgramSpeechToText : ISpeechToText
         AudioEncoding.Pcm16 => "linear16",
         _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Deepgram adapter supports mu-law, A-law and PCM16."),
     };
-
-    private static string DeepgramErrorDetail(ClientWebSocket socket)
-    {
-        if (socket.HttpResponseHeaders is { } headers && headers.TryGetValue("dg-error", out var values))
-        {
-            var text = string.Join(" ", values);
-            if (text.Length > 0)
-            {
-                return ", dg-error: " + (text.Length > 200 ? text[..200] : text);
-            }
-        }
-
-        return string.Empty;
-    }
 }

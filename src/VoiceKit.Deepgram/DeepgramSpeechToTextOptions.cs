@@ -44,6 +44,9 @@ public sealed class DeepgramSpeechToTextOptions
     /// <summary>How long without audio before a KeepAlive is sent; Deepgram closes an idle socket after about 10 s. 4 s by default.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>How long opening a connection may take before it fails with a transient <see cref="VoiceProviderException"/> (a server that accepts the connection but never answers must not hang the call); 10 s by default.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = DeepgramSocket.DefaultConnectTimeout;
+
     /// <summary>The clock for KeepAlive timing; <see cref="TimeProvider.System"/> by default.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -111,6 +114,11 @@ public sealed class DeepgramSpeechToTextOptions
             throw new InvalidOperationException("DeepgramSpeechToTextOptions.KeepAliveInterval must be above zero and below 10 s (Deepgram closes idle sockets after about 10 s); 3 to 5 s is usual.");
         }
 
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("DeepgramSpeechToTextOptions.ConnectTimeout must be positive; 10 s is the default.");
+        }
+
         if (TimeProvider is null)
         {
             throw new InvalidOperationException("DeepgramSpeechToTextOptions.TimeProvider is null: leave it at TimeProvider.System or set a clock.");
@@ -132,6 +140,7 @@ public sealed class DeepgramSpeechToTextOptions
             SmartFormat = SmartFormat,
             KeepAliveInterval = KeepAliveInterval,
             TimeProvider = TimeProvider,
+            ConnectTimeout = ConnectTimeout,
             ReconnectAttempts = ReconnectAttempts,
             ReconnectDelay = ReconnectDelay,
             ReconnectTimeout = ReconnectTimeout,

@@ -223,64 +223,12 @@ internal sealed class DeepgramTextToSpeech : ITextToSpeech, IAsyncDisposable
         }
     }
 
-    /// <summary>Opens one <c>/v1/speak</c> socket with the Authorization header and starts its receive loop.</summary>
+    /// <summary>Opens one <c>/v1/speak</c> socket and starts its receive loop.</summary>
     private async Task<DeepgramSpeakConnection> ConnectAsync(AudioFormat format, CancellationToken cancellationToken)
     {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Token " + _options.ApiKey);
-        socket.Options.CollectHttpResponseDetails = true;
-        var started = _options.TimeProvider.GetTimestamp();
-        try
-        {
-            await socket.ConnectAsync(BuildUri(_options, format), cancellationToken).ConfigureAwait(false);
-            ProviderMetrics.RecordConnect(Provider, ProviderMetrics.TextToSpeech, _options.TimeProvider.GetElapsedTime(started));
-        }
-        catch (WebSocketException ex) when (socket.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-        {
-            var status = (int)socket.HttpStatusCode;
-            var detail = ErrorDetail(socket);
-            socket.Dispose();
-            throw new AuthenticationException(
-                $"Deepgram rejected the credentials (HTTP {status}{detail}): check DeepgramTextToSpeechOptions.ApiKey or the DEEPGRAM_API_KEY environment variable.",
-                ex);
-        }
-        catch (WebSocketException ex) when (socket.HttpStatusCode != 0)
-        {
-            var status = (int)socket.HttpStatusCode;
-            var detail = ErrorDetail(socket);
-            socket.Dispose();
-            throw new VoiceProviderException(
-                $"Deepgram refused the text-to-speech connection (HTTP {status}{detail}).",
-                Provider,
-                status.ToString(CultureInfo.InvariantCulture),
-                isTransient: status is 408 or 429 or >= 500,
-                ex);
-        }
-        catch (WebSocketException ex)
-        {
-            socket.Dispose();
-            throw new VoiceProviderException("Could not connect to Deepgram text-to-speech.", Provider, isTransient: true, innerException: ex);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
+        var socket = await DeepgramSocket.ConnectAsync(
+            BuildUri(_options, format), _options.ApiKey, ProviderMetrics.TextToSpeech, nameof(DeepgramTextToSpeechOptions), _options.TimeProvider, _options.ConnectTimeout, cancellationToken)
+            .ConfigureAwait(false);
         return new DeepgramSpeakConnection(socket, format, _options);
-    }
-
-    private static string ErrorDetail(ClientWebSocket socket)
-    {
-        if (socket.HttpResponseHeaders is { } headers && headers.TryGetValue("dg-error", out var values))
-        {
-            var text = string.Join(" ", values);
-            if (text.Length > 0)
-            {
-                return ", dg-error: " + (text.Length > 200 ? text[..200] : text);
-            }
-        }
-
-        return string.Empty;
     }
 }

@@ -23,6 +23,9 @@ public sealed class DeepgramTextToSpeechOptions
     /// <summary>The speaking rate (<c>speed</c>; 1 is normal), or <see langword="null"/> (the default) to leave it to Deepgram.</summary>
     public double? Speed { get; set; }
 
+    /// <summary>How long opening a connection may take before it fails with a transient <see cref="VoiceProviderException"/> (a server that accepts the connection but never answers must not hang the call); 10 s by default.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = DeepgramSocket.DefaultConnectTimeout;
+
     /// <summary>The clock for the Flush budget and for timeouts; <see cref="TimeProvider.System"/> by default.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -73,6 +76,11 @@ public sealed class DeepgramTextToSpeechOptions
             throw new InvalidOperationException("DeepgramTextToSpeechOptions.Speed must be a positive number (1 is normal speed), or null to leave it to Deepgram.");
         }
 
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("DeepgramTextToSpeechOptions.ConnectTimeout must be positive; 10 s is the default.");
+        }
+
         if (TimeProvider is null)
         {
             throw new InvalidOperationException("DeepgramTextToSpeechOptions.TimeProvider is null: leave it at TimeProvider.System or set a clock.");
@@ -96,6 +104,7 @@ public sealed class DeepgramTextToSpeechOptions
         Model = Model,
         Speed = Speed,
         TimeProvider = TimeProvider,
+            ConnectTimeout = ConnectTimeout,
         MaxFlushesPerMinute = MaxFlushesPerMinute,
         ClearTimeout = ClearTimeout,
         CloseTimeout = CloseTimeout,

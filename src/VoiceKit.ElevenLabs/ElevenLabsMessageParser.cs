@@ -267,12 +267,17 @@ internal sealed class ElevenLabsMessageParser
                 return true;
             }
 
-            foreach (var b in span)
+            // Whitespace by the same rule as SpokenCharacters counts the text sent (Rune.IsWhiteSpace), so that a no-break
+            // space sent unescaped does not count as speech here and not there, which would put every later segment
+            // boundary a character early.
+            while (!span.IsEmpty)
             {
-                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r'))
+                if (Rune.DecodeFromUtf8(span, out var rune, out var consumed) != OperationStatus.Done || !Rune.IsWhiteSpace(rune))
                 {
-                    return false; // Any other byte, including the lead byte of a non-ASCII character, is speech.
+                    return false;
                 }
+
+                span = span[consumed..];
             }
 
             return true;

@@ -198,12 +198,16 @@ internal sealed class ElevenLabsTextToSpeech : ITextToSpeech, IAsyncDisposable, 
     /// <summary>
     /// Opens and initialises one socket: the upgrade with the <c>xi-api-key</c> header, then the initialise message, which
     /// must be first because it fixes the voice settings (a keepalive's " " sent first would be taken as the initialise
-    /// message, with default settings).
+    /// message, with default settings). Both together are bounded by <see cref="ElevenLabsTextToSpeechOptions.ConnectTimeout"/>:
+    /// a server that accepts the connection and never answers would otherwise hang this reply and, through the warm
+    /// socket being opened, every later reply that waits for it.
     /// </summary>
     private async Task<ClientWebSocket> ConnectAsync(AudioFormat format, CancellationToken cancellationToken)
     {
         var uri = BuildUri(_options, format);
         var socket = new ClientWebSocket();
+        using var deadline = new CancellationTokenSource(_options.ConnectTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             socket.Options.SetRequestHeader("xi-api-key", _options.ApiKey);
@@ -211,7 +215,7 @@ internal sealed class ElevenLabsTextToSpeech : ITextToSpeech, IAsyncDisposable, 
             var started = _options.TimeProvider.GetTimestamp();
             try
             {
-                await socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
+                await socket.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
             }
             catch (WebSocketException ex) when (socket.HttpStatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
@@ -229,7 +233,7 @@ internal sealed class ElevenLabsTextToSpeech : ITextToSpeech, IAsyncDisposable, 
                     isTransient: status is 429 or >= 500,
                     innerException: ex);
             }
-            catch (WebSocketException ex)
+            catch (WebSocketException ex) when (!deadline.IsCancellationRequested)
             {
                 throw new VoiceProviderException($"Could not connect to ElevenLabs at {uri.Host}.", Provider, isTransient: true, innerException: ex);
             }
@@ -237,14 +241,20 @@ internal sealed class ElevenLabsTextToSpeech : ITextToSpeech, IAsyncDisposable, 
             ProviderMetrics.RecordConnect(Provider, ProviderMetrics.TextToSpeech, _options.TimeProvider.GetElapsedTime(started));
             try
             {
-                await socket.SendAsync(_initializeMessage, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                await socket.SendAsync(_initializeMessage, WebSocketMessageType.Text, endOfMessage: true, linked.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ElevenLabsTextToSpeechStream.IsSocketFailure(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ElevenLabsTextToSpeechStream.IsSocketFailure(ex) && !linked.IsCancellationRequested)
             {
                 throw new VoiceProviderException("The ElevenLabs connection failed while initialising.", Provider, isTransient: true, innerException: ex);
             }
 
             return socket;
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ElevenLabsTextToSpeechStream.IsSocketFailure(ex))
+        {
+            socket.Dispose();
+            throw new VoiceProviderException(
+                $"ElevenLabs did not answer the connection within {_options.ConnectTimeout.TotalSeconds:0.#} s.", Provider, "timeout", isTransient: true, innerException: ex);
         }
         catch
         {

@@ -78,11 +78,25 @@ public sealed class ElevenLabsTextToSpeechOptions
     /// </summary>
     public bool WarmConnection { get; set; } = true;
 
+    /// <summary>
+    /// How long opening a socket (the upgrade and the initialise message) may take before it fails with a transient
+    /// <see cref="VoiceProviderException"/>: a server that accepts the connection but never answers must not hang the
+    /// reply, nor every later reply waiting for the warm socket. 10 s by default.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The clock for keepalives, the warm socket's age and latency metrics; <see cref="TimeProvider.System"/> by default.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>How old a pre-connected socket may get before it is replaced by a fresh one; 2 minutes by default.</summary>
     internal TimeSpan WarmConnectionMaxAge { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long the reader waits for the server's next message (audio or <c>isFinal</c>) once the end of input has been
+    /// sent before it gives the reply up with a transient error; 10 s by default. Only time spent waiting in a receive
+    /// counts, so a consumer that is slow to read never trips it.
+    /// </summary>
+    internal TimeSpan SilenceTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a graceful close may take before the socket is aborted; 1 s by default.</summary>
     internal TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(1);
@@ -152,9 +166,14 @@ public sealed class ElevenLabsTextToSpeechOptions
             throw new InvalidOperationException("ElevenLabsTextToSpeechOptions.TimeProvider is null: leave it at TimeProvider.System or set a clock.");
         }
 
-        if (WarmConnectionMaxAge <= TimeSpan.Zero || CloseTimeout <= TimeSpan.Zero)
+        if (ConnectTimeout <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException("ElevenLabsTextToSpeechOptions: the warm socket age limit and the close timeout must be positive.");
+            throw new InvalidOperationException("ElevenLabsTextToSpeechOptions.ConnectTimeout must be positive; 10 s is the default.");
+        }
+
+        if (WarmConnectionMaxAge <= TimeSpan.Zero || CloseTimeout <= TimeSpan.Zero || SilenceTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("ElevenLabsTextToSpeechOptions: the warm socket age limit, the close timeout and the silence timeout must be positive.");
         }
     }
 
@@ -177,8 +196,10 @@ public sealed class ElevenLabsTextToSpeechOptions
             InactivityTimeout = InactivityTimeout,
             KeepAliveInterval = KeepAliveInterval,
             WarmConnection = WarmConnection,
+            ConnectTimeout = ConnectTimeout,
             TimeProvider = TimeProvider,
             WarmConnectionMaxAge = WarmConnectionMaxAge,
+            SilenceTimeout = SilenceTimeout,
             CloseTimeout = CloseTimeout,
         };
         copy.ChunkLengthSchedule.Clear();

@@ -41,6 +41,7 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
     private readonly TimeProvider _time;
     private readonly TimeSpan _keepAliveInterval;
     private readonly TimeSpan _closeTimeout;
+    private readonly TimeSpan _silenceTimeout;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _keepAliveLoop;
@@ -50,6 +51,17 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
     private readonly ArrayBufferWriter<byte> _payload = new(256);
     private readonly Utf8JsonWriter _json;
     private readonly Lock _bufferGate = new();
+
+    /// <summary>
+    /// Fires when the server has been silent for <see cref="ElevenLabsTextToSpeechOptions.SilenceTimeout"/> while the
+    /// reader waited after the end of input (no audio, no <c>isFinal</c>, no close): aborts the socket so the reader
+    /// fails instead of waiting for ever. Armed and disarmed under <see cref="_silenceGate"/>.
+    /// </summary>
+    private readonly ITimer _silenceTimer;
+    private readonly Lock _silenceGate = new();
+    private bool _awaitingServer;
+    private bool _silenceTimerDisposed;
+    private volatile bool _serverSilent;
     private byte[] _receiveBuffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
     private Task<ValueWebSocketReceiveResult>? _pendingReceive;
     private byte[]? _pendingBuffer;
@@ -63,6 +75,13 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
     private int _reading;
     private bool _readerActive;
     private bool _buffersReleased;
+
+    /// <summary>
+    /// Set once a message's audio came without alignment: its characters were never counted, so the segment tracker is
+    /// behind for the rest of the reply and would credit later audio to earlier segments. From then on, audio is
+    /// reported for an unknown segment (-1). Reader only.
+    /// </summary>
+    private bool _alignmentLost;
     private volatile bool _endOfInputSent;
     private volatile bool _final;
 
@@ -88,6 +107,8 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
         _time = options.TimeProvider;
         _keepAliveInterval = options.KeepAliveInterval;
         _closeTimeout = options.CloseTimeout;
+        _silenceTimeout = options.SilenceTimeout;
+        _silenceTimer = _time.CreateTimer(static state => ((ElevenLabsTextToSpeechStream)state!).OnServerSilent(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _json = new Utf8JsonWriter(_payload, s_writerOptions);
         _lastSendTimestamp = lastSendTimestamp;
         _keepAliveLoop = Task.Run(() => KeepAliveLoopAsync(_lifetime.Token));
@@ -148,7 +169,15 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
                 return;
             }
 
-            _endOfInputSent = true; // Ends the keepalives: a keepalive after EOS would be text after the end.
+            lock (_silenceGate)
+            {
+                _endOfInputSent = true; // Ends the keepalives: a keepalive after EOS would be text after the end.
+                if (_awaitingServer)
+                {
+                    ArmSilenceTimer(); // The reader is already waiting: from now on, the server owes it a message.
+                }
+            }
+
             await SendCoreAsync(EndOfInputMessage, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -225,6 +254,12 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
         }
 
         _socket.Abort();
+        lock (_silenceGate)
+        {
+            _silenceTimerDisposed = true;
+            _silenceTimer.Dispose();
+        }
+
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await _keepAliveLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_pendingReceive is { } pending)
@@ -271,6 +306,10 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
         {
             await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && IsSocketFailure(ex) && cancellationToken.IsCancellationRequested)
+        {
+            throw Cancelled(ex, cancellationToken);
         }
         catch (Exception ex) when (IsSocketFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -384,13 +423,14 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
     /// <summary>
     /// Cuts the decoded audio where the next segment's first character starts, by the alignment's start times (relative
     /// to this message's audio), so each piece names the one segment it speaks. Without alignment the audio is one piece
-    /// for an unknown segment (-1).
+    /// for an unknown segment (-1), and so is all later audio (see <see cref="_alignmentLost"/>).
     /// </summary>
     private int Split(int deliverable, bool hasAlignment, int carryIn)
     {
         _pieces.Clear();
-        if (!hasAlignment)
+        if (!hasAlignment || _alignmentLost)
         {
+            _alignmentLost = true;
             _pieces.Add((0, deliverable, -1));
             return 1;
         }
@@ -437,7 +477,16 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
                 if (_pendingReceive is { } pending)
                 {
                     // A warm socket's receive, outstanding since it was parked: its bytes are in the warm buffer.
-                    result = await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    BeginAwaitingServer();
+                    try
+                    {
+                        result = await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        EndAwaitingServer();
+                    }
+
                     _pendingReceive = null;
                     EnsureReceiveCapacity(length + result.Count);
                     _pendingBuffer.AsSpan(0, result.Count).CopyTo(_receiveBuffer.AsSpan(length));
@@ -446,7 +495,15 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
                 else
                 {
                     EnsureReceiveCapacity(length + 1);
-                    result = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                    BeginAwaitingServer();
+                    try
+                    {
+                        result = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        EndAwaitingServer();
+                    }
                 }
 
                 switch (result.MessageType)
@@ -464,11 +521,75 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
                 }
             }
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && IsSocketFailure(ex) && cancellationToken.IsCancellationRequested)
+        {
+            throw Cancelled(ex, cancellationToken);
+        }
         catch (Exception ex) when (IsSocketFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
+            if (_serverSilent)
+            {
+                throw new VoiceProviderException(
+                    $"ElevenLabs sent nothing for {_silenceTimeout.TotalSeconds:0.#} s after the reply's text ended (no audio, no isFinal); the connection was given up.",
+                    Provider,
+                    "timeout",
+                    isTransient: true,
+                    innerException: ex);
+            }
+
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             throw new VoiceProviderException("The ElevenLabs connection dropped before the reply was complete.", Provider, isTransient: true, innerException: ex);
         }
+    }
+
+    /// <summary>The reader starts waiting for a message: once the end of input is out, the server has <see cref="_silenceTimeout"/> to send one.</summary>
+    private void BeginAwaitingServer()
+    {
+        lock (_silenceGate)
+        {
+            _awaitingServer = true;
+            if (_endOfInputSent)
+            {
+                ArmSilenceTimer();
+            }
+        }
+    }
+
+    /// <summary>The reader has its message (or gave up): time it spends elsewhere, say while its consumer plays audio, is not the server's silence.</summary>
+    private void EndAwaitingServer()
+    {
+        lock (_silenceGate)
+        {
+            _awaitingServer = false;
+            if (!_silenceTimerDisposed)
+            {
+                _silenceTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    /// <summary>Caller holds <see cref="_silenceGate"/>.</summary>
+    private void ArmSilenceTimer()
+    {
+        if (!_silenceTimerDisposed)
+        {
+            _silenceTimer.Change(_silenceTimeout, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnServerSilent()
+    {
+        lock (_silenceGate)
+        {
+            if (!_awaitingServer || _silenceTimerDisposed)
+            {
+                return; // A message arrived as the timer fired, or the stream is gone.
+            }
+
+            _serverSilent = true;
+        }
+
+        _socket.Abort(); // Ends the pending receive; the reader reports the timeout.
     }
 
     private void EnsureReceiveCapacity(int needed)
@@ -496,6 +617,15 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
         var reason = string.IsNullOrEmpty(_socket.CloseStatusDescription) ? string.Empty : " " + Truncate(_socket.CloseStatusDescription);
         return new VoiceProviderException($"ElevenLabs closed the connection before the reply was complete (close {code ?? "without a status"}{reason}).", Provider, code, isTransient: true);
     }
+
+    /// <summary>
+    /// The caller cancelled, and the socket failed in the same moment: ClientWebSocket aborts a socket when a receive's
+    /// token is cancelled, so a receive that completed as the token fired leaves an aborted socket, and the next call
+    /// fails with a <see cref="WebSocketException"/> (or, after a barge-in's dispose, an <see cref="ObjectDisposedException"/>).
+    /// The caller asked to stop, so it gets the cancellation it expects (a barge-in is not an error).
+    /// </summary>
+    private static OperationCanceledException Cancelled(Exception ex, CancellationToken cancellationToken) =>
+        new("The operation was cancelled.", ex, cancellationToken);
 
     private static VoiceProviderException ServerError(ElevenLabsError error)
     {

@@ -58,6 +58,26 @@ public sealed class ElevenLabsMessageParserTests
         }
     }
 
+    [Test]
+    public void AlignmentWhitespace_FollowsTheSameRuleAsTheCountOfCharactersSent()
+    {
+        // Unescaped UTF-8: a no-break space and an ideographic space are whitespace, an accented letter is speech.
+        var json = "{\"audio\":null,\"alignment\":{\"chars\":[\"\u00a0\",\"\u3000\",\"\u00e9\",\"a\"],\"charStartTimesMs\":[0,1,2,3]}}"u8;
+        var parser = new ElevenLabsMessageParser();
+        try
+        {
+            parser.Parse(json, 0);
+            var whitespace = Enumerable.Range(0, parser.AlignmentLength).Select(parser.IsWhitespace).ToArray();
+
+            Assert.That(whitespace, Is.EqualTo(new[] { true, true, false, false }));
+            Assert.That(ElevenLabsMessageParser.SpokenCharacters("\u00a0\u3000\u00e9a"), Is.EqualTo(whitespace.Count(w => !w)));
+        }
+        finally
+        {
+            parser.Release();
+        }
+    }
+
     [TestCase("""{"audio":""")]
     [TestCase("""{"audio":"not base64!"}""")]
     [TestCase("""{"audio":5}""")]

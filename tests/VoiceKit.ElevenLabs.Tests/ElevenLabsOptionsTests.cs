@@ -21,6 +21,7 @@ public sealed class ElevenLabsOptionsTests
             Assert.That(options.InactivityTimeout, Is.EqualTo(TimeSpan.FromSeconds(20)));
             Assert.That(options.KeepAliveInterval, Is.EqualTo(TimeSpan.FromSeconds(10)));
             Assert.That(options.WarmConnection, Is.True);
+            Assert.That(options.ConnectTimeout, Is.EqualTo(TimeSpan.FromSeconds(10)));
             Assert.That(options.TimeProvider, Is.SameAs(TimeProvider.System));
         });
     }
@@ -48,6 +49,7 @@ public sealed class ElevenLabsOptionsTests
         yield return new TestCaseData((Action<ElevenLabsTextToSpeechOptions>)(o => o.InactivityTimeout = TimeSpan.FromSeconds(181)), "InactivityTimeout").SetName("Inactivity timeout is at most 180 s");
         yield return new TestCaseData((Action<ElevenLabsTextToSpeechOptions>)(o => o.InactivityTimeout = TimeSpan.FromMilliseconds(1500)), "InactivityTimeout").SetName("Inactivity timeout is whole seconds");
         yield return new TestCaseData((Action<ElevenLabsTextToSpeechOptions>)(o => o.KeepAliveInterval = TimeSpan.FromSeconds(20)), "KeepAliveInterval").SetName("Keepalives come before the timeout");
+        yield return new TestCaseData((Action<ElevenLabsTextToSpeechOptions>)(o => o.ConnectTimeout = TimeSpan.Zero), "ConnectTimeout").SetName("The connect timeout is positive");
         yield return new TestCaseData((Action<ElevenLabsTextToSpeechOptions>)(o => o.TimeProvider = null!), "TimeProvider").SetName("A clock is required");
     }
 

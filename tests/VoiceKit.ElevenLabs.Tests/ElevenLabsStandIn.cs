@@ -32,7 +32,9 @@ internal sealed record StandInUpgrade(string RawUrl, IReadOnlyDictionary<string,
 /// <item>no text for the inactivity timeout: an <c>input_timeout_exceeded</c> error, then close 1008.</item>
 /// </list>
 /// It can drop a connection after some audio bytes (abort, or close 1011), send one malformed message instead of audio,
-/// and leave alignment out; it records every upgrade request and every frame, and counts open connections.
+/// leave alignment out, hold back each reply's first audio (a slow first byte), leave out <c>isFinal</c> (a server that
+/// goes silent after the end of input) and leave upgrade requests unanswered; it records every upgrade request and every
+/// frame, and counts open connections.
 /// </summary>
 internal sealed class ElevenLabsStandIn : IAsyncDisposable
 {
@@ -51,6 +53,8 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
     private int _accepted;
     private int _dropAfterAudioBytes;
     private int _malformedNext;
+    private int _stallUpgrades;
+    private readonly List<HttpListenerContext> _stalled = [];
 
     public ElevenLabsStandIn(string apiKey)
     {
@@ -88,6 +92,9 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
     /// <summary>Whether audio messages carry alignment (else <c>"alignment":null</c>).</summary>
     public bool SendAlignment { get; set; } = true;
 
+    /// <summary>The audio message (numbered from 0 on each connection) that goes with <c>"alignment":null</c> while the others carry it; -1 for none.</summary>
+    public int OmitAlignmentOnMessage { get; set; } = -1;
+
     /// <summary>Overrides the <c>inactivity_timeout</c> query value, so tests need not wait whole seconds.</summary>
     public TimeSpan? InactivityTimeout { get; set; }
 
@@ -106,6 +113,22 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
     {
         get => Volatile.Read(ref _malformedNext) != 0;
         set => Volatile.Write(ref _malformedNext, value ? 1 : 0);
+    }
+
+    /// <summary>
+    /// How long each connection waits before its first audio message (a slow first byte: a loaded model, a cold voice).
+    /// Read when that audio is due, so a test can change it between replies. Meanwhile the connection reads nothing.
+    /// </summary>
+    public TimeSpan FirstAudioDelay { get; set; }
+
+    /// <summary>When set, the end of input gets its audio but no <c>{"isFinal":true}</c> and no close: a server gone silent.</summary>
+    public bool OmitFinal { get; set; }
+
+    /// <summary>The next this-many upgrade requests get no answer at all (until the stand-in is disposed).</summary>
+    public int StallUpgrades
+    {
+        get => Volatile.Read(ref _stallUpgrades);
+        set => Volatile.Write(ref _stallUpgrades, value);
     }
 
     /// <summary>The text frames connection <paramref name="connection"/> received.</summary>
@@ -163,6 +186,17 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
             var request = context.Request;
             var headers = request.Headers.AllKeys.ToDictionary(k => k!, k => request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
             Upgrades.Enqueue(new StandInUpgrade(request.RawUrl ?? string.Empty, headers));
+            if (Interlocked.Decrement(ref _stallUpgrades) >= 0)
+            {
+                lock (_stalled)
+                {
+                    _stalled.Add(context); // Accepted over TCP, never answered.
+                }
+
+                continue;
+            }
+
+            Interlocked.Exchange(ref _stallUpgrades, 0);
             var path = request.Url!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
             if (path is not ["v1", "text-to-speech", _, "stream-input"] || !request.IsWebSocketRequest)
             {
@@ -312,7 +346,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         {
             // End of input: speak everything buffered, then isFinal, then close 1000.
             await GenerateAsync(connection);
-            if (!connection.Closed)
+            if (!connection.Closed && !OmitFinal)
             {
                 await connection.SendAsync("""{"isFinal":true}""");
                 await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, null);
@@ -344,6 +378,15 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         for (var at = 0; at < text.Length && !connection.Closed; at += CharactersPerAudioMessage)
         {
             var slice = text.Substring(at, Math.Min(CharactersPerAudioMessage, text.Length - at));
+            if (!connection.FirstAudioSent)
+            {
+                connection.FirstAudioSent = true;
+                if (FirstAudioDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(FirstAudioDelay, _stop.Token);
+                }
+            }
+
             if (Interlocked.Exchange(ref _malformedNext, 0) != 0)
             {
                 await connection.SendAsync("""{"audio":"AAAA","isFinal":nu""");
@@ -351,7 +394,8 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
             }
 
             var audio = ScriptedVoice.Synthesize(slice, connection.Format);
-            var alignment = SendAlignment ? Alignment(slice) : "null";
+            var alignment = SendAlignment && connection.AudioMessagesSent != OmitAlignmentOnMessage ? Alignment(slice, connection.Format) : "null";
+            connection.AudioMessagesSent++;
             await connection.SendAsync($$"""{"audio":"{{Convert.ToBase64String(audio)}}","isFinal":null,"normalizedAlignment":{{alignment}},"alignment":{{alignment}}}""");
             Interlocked.Increment(ref _audioMessages);
             connection.AudioBytesSent += audio.Length;
@@ -363,12 +407,17 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         }
     }
 
-    /// <summary>Alignment for one message: its characters, each 8 ms, times from the start of this message's audio.</summary>
-    private static string Alignment(string slice)
+    /// <summary>
+    /// Alignment for one message: its characters, times from the start of this message's audio. Each character lasts
+    /// exactly as long as <see cref="ScriptedVoice"/> made it (8 ms, rounded down to whole samples: 176 samples, not 176.4,
+    /// at 22.05 kHz), so the times describe the audio sent, as a real server's do.
+    /// </summary>
+    private static string Alignment(string slice, AudioFormat format)
     {
+        var milliseconds = ScriptedVoice.SamplesPerCharacter(format.SampleRate) * 1000.0 / format.SampleRate;
         var chars = string.Join(',', slice.Select(c => JsonSerializer.Serialize(c.ToString())));
-        var starts = string.Join(',', Enumerable.Range(0, slice.Length).Select(i => (i * ScriptedVoice.MillisecondsPerCharacter).ToString(CultureInfo.InvariantCulture)));
-        var durations = string.Join(',', Enumerable.Repeat(ScriptedVoice.MillisecondsPerCharacter.ToString(CultureInfo.InvariantCulture), slice.Length));
+        var starts = string.Join(',', Enumerable.Range(0, slice.Length).Select(i => Math.Round(i * milliseconds, 3).ToString(CultureInfo.InvariantCulture)));
+        var durations = string.Join(',', Enumerable.Repeat(Math.Round(milliseconds, 3).ToString(CultureInfo.InvariantCulture), slice.Length));
         return $$"""{"chars":[{{chars}}],"charStartTimesMs":[{{starts}}],"charDurationsMs":[{{durations}}]}""";
     }
 
@@ -410,6 +459,14 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
             socket.Abort();
         }
 
+        lock (_stalled)
+        {
+            foreach (var context in _stalled)
+            {
+                context.Response.Abort();
+            }
+        }
+
         _listener.Stop();
         _listener.Close();
         await _serve.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -445,6 +502,10 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         public int Generations { get; set; }
 
         public int AudioBytesSent { get; set; }
+
+        public bool FirstAudioSent { get; set; }
+
+        public int AudioMessagesSent { get; set; }
 
         public bool Closed { get; private set; }
 

@@ -178,6 +178,53 @@ public sealed class ElevenLabsTextToSpeechTests
     }
 
     [Test]
+    public async Task Alignment_MissingOnOneMessage_LaterAudioIsNotCreditedToEarlierSegments()
+    {
+        // "Hi. " comes without alignment, so its three characters are never counted; counting on from there would credit
+        // "Bye" to segment 0.
+        await using var server = new ElevenLabsStandIn(Key) { CharactersPerAudioMessage = 4, OmitAlignmentOnMessage = 0 };
+        var tts = Options(server).AsElevenLabsTextToSpeech();
+        await using var stream = await tts.StartAsync(AudioFormat.Telephony);
+        var reading = ReadAllAsync(stream);
+        await stream.SendTextAsync("Hi. ");
+        await stream.SendTextAsync("Bye now.");
+        await stream.FlushAsync();
+        var chunks = await reading;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Spoken(chunks, AudioFormat.Telephony), Is.EqualTo("Hi. Bye now. "));
+            Assert.That(chunks.Where(c => c.Segment == 0), Is.Empty, "segment 0's audio had no alignment, and no later audio is segment 0's");
+            Assert.That(chunks.Select(c => c.Segment), Is.All.EqualTo(-1), "once a message's characters are unknown, so are the segments after it");
+        });
+    }
+
+    [Test]
+    public async Task Alignment_AMessageSpanningThreeSegments_IsCutAtEachSegmentsFirstCharacter_InPcm16()
+    {
+        await using var server = new ElevenLabsStandIn(Key) { CharactersPerAudioMessage = 1000 };
+        var format = AudioFormat.Pcm16(22_050); // 176.4 samples a character: cuts must land on whole samples
+        var tts = Options(server).AsElevenLabsTextToSpeech();
+        await using var stream = await tts.StartAsync(format);
+        var reading = ReadAllAsync(stream);
+        await stream.SendTextAsync("Ok. ");
+        await stream.SendTextAsync("A b. ");
+        await stream.SendTextAsync("C. ");
+        await stream.SendTextAsync("Dee.");
+        await stream.FlushAsync();
+        var chunks = await reading;
+
+        Assert.That(chunks.Select(c => c.Segment), Is.EqualTo(new[] { 0, 1, 2, 3 }));
+        Assert.Multiple(() =>
+        {
+            Assert.That(chunks.Select(c => c.Audio.Length % 2), Is.All.Zero, "whole PCM16 samples");
+            Assert.That(Spoken(chunks.Where(c => c.Segment == 1), format), Is.EqualTo("A b. "));
+            Assert.That(Spoken(chunks.Where(c => c.Segment == 2), format), Is.EqualTo("C. "));
+            Assert.That(Spoken(chunks.Where(c => c.Segment == 3), format), Is.EqualTo("Dee. "));
+        });
+    }
+
+    [Test]
     public async Task KeepAlive_IsSentDuringAPauseInTheText_AndKeepsTheSocketOpenPastTheTimeout()
     {
         await using var server = new ElevenLabsStandIn(Key) { InactivityTimeout = TimeSpan.FromMilliseconds(600) };
@@ -367,6 +414,262 @@ public sealed class ElevenLabsTextToSpeechTests
 
         await ElevenLabsStandIn.WaitUntilAsync(() => server.OpenConnections == 0);
         Assert.That(async () => await tts.StartAsync(AudioFormat.Telephony), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public async Task SlowFirstByte_IsWaitedFor_AndTheReplyCompletesWithTheRightAudio()
+    {
+        // 1.5 s before the first audio: slow, but a real reply; nothing may give up on it.
+        await using var server = new ElevenLabsStandIn(Key) { FirstAudioDelay = TimeSpan.FromMilliseconds(1500) };
+        var tts = Options(server, warm: true).AsElevenLabsTextToSpeech();
+        try
+        {
+            var format = tts.SelectOutputFormat(AudioFormat.Telephony);
+            await using var stream = await tts.StartAsync(format);
+            var firstAudio = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var reading = Task.Run(async () =>
+            {
+                var chunks = new List<(byte[] Audio, int Segment)>();
+                await foreach (var chunk in stream.ReadAudioAsync().WithCancellation(new CancellationTokenSource(Wait).Token))
+                {
+                    firstAudio.TrySetResult(clock.Elapsed);
+                    chunks.Add((chunk.Audio.ToArray(), chunk.Segment));
+                }
+
+                return chunks;
+            });
+            await stream.SendTextAsync("Let me see. ");
+            await stream.SendTextAsync("One moment please.");
+            await stream.FlushAsync();
+            var chunks = await reading;
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(firstAudio.Task.Result, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1400)), "the first byte really was late");
+                Assert.That(Spoken(chunks, format), Is.EqualTo("Let me see. One moment please. "));
+                Assert.That(chunks.Select(c => c.Segment).Distinct(), Is.EqualTo(new[] { 0, 1 }));
+            });
+        }
+        finally
+        {
+            await ((IAsyncDisposable)tts).DisposeAsync();
+        }
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task BargeIn_WhileWaitingForASlowFirstByte_ReturnsAtOnce_AndTheNextReplyWorks(bool warm)
+    {
+        await using var server = new ElevenLabsStandIn(Key) { FirstAudioDelay = TimeSpan.FromSeconds(4) };
+        var tts = Options(server, warm).AsElevenLabsTextToSpeech();
+        try
+        {
+            var format = tts.SelectOutputFormat(AudioFormat.Telephony);
+            if (warm)
+            {
+                await ElevenLabsStandIn.WaitUntilAsync(() => ((ElevenLabsTextToSpeech)tts).HasWarmConnection);
+            }
+
+            var stream = await tts.StartAsync(format);
+            using var bargeIn = new CancellationTokenSource();
+            var received = 0;
+            var reading = Task.Run(async () =>
+            {
+                await foreach (var _ in stream.ReadAudioAsync(bargeIn.Token))
+                {
+                    received++;
+                }
+            });
+            await stream.SendTextAsync("This answer takes a while to start.");
+            await stream.FlushAsync();
+            await server.WaitForFrameAsync(f => f.Text.Contains("takes a while", StringComparison.Ordinal)); // the stand-in now holds the first audio back
+            await Task.Delay(200); // the reader is waiting for the first byte
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await bargeIn.CancelAsync();
+            await stream.DisposeAsync();
+            Assert.That(async () => await reading, Throws.InstanceOf<OperationCanceledException>());
+            clock.Stop();
+
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMilliseconds(500)), "barge-in does not wait for the provider");
+            Assert.That(received, Is.Zero);
+
+            server.FirstAudioDelay = TimeSpan.Zero;
+            await using var next = await tts.StartAsync(format);
+            var nextReading = ReadAllAsync(next);
+            await next.SendTextAsync("Sorry, go ahead.");
+            await next.FlushAsync();
+            Assert.That(Spoken(await nextReading, format), Is.EqualTo("Sorry, go ahead. "));
+        }
+        finally
+        {
+            await ((IAsyncDisposable)tts).DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task BargeIn_CancelledReaderOnAnAbortedSocket_EndsWithOperationCanceled_NotASocketError()
+    {
+        // The consumer is playing a chunk when the caller barges in: the read is cancelled and the stream disposed
+        // (socket aborted) before the reader asks for the next message. The caller asked to stop, so the reader must end
+        // with the cancellation (which the session treats as a barge-in), not a WebSocket or ObjectDisposed error.
+        await using var server = new ElevenLabsStandIn(Key) { CharactersPerAudioMessage = 4 };
+        var tts = Options(server).AsElevenLabsTextToSpeech();
+        var stream = await tts.StartAsync(AudioFormat.Telephony);
+        using var bargeIn = new CancellationTokenSource();
+        await stream.SendTextAsync("A long answer that goes on and on. ");
+
+        var thrown = Assert.CatchAsync(async () =>
+        {
+            await foreach (var _ in stream.ReadAudioAsync(bargeIn.Token))
+            {
+                await bargeIn.CancelAsync();
+                await stream.DisposeAsync();
+            }
+        });
+
+        Assert.That(thrown, Is.InstanceOf<OperationCanceledException>());
+        Assert.That(async () => await stream.SendTextAsync("More.", bargeIn.Token), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task SilentServer_NoAudioAfterTheEndOfInput_FailsWithATransientTimeoutInsteadOfHanging(bool warm)
+    {
+        await using var server = new ElevenLabsStandIn(Key) { FirstAudioDelay = TimeSpan.FromSeconds(30) };
+        var options = Options(server, warm);
+        options.SilenceTimeout = TimeSpan.FromMilliseconds(300);
+        var tts = options.AsElevenLabsTextToSpeech();
+        try
+        {
+            var format = tts.SelectOutputFormat(AudioFormat.Telephony);
+            if (warm)
+            {
+                await ElevenLabsStandIn.WaitUntilAsync(() => ((ElevenLabsTextToSpeech)tts).HasWarmConnection);
+            }
+
+            await using var stream = await tts.StartAsync(format);
+            var reading = ReadAllAsync(stream); // gives up after 5 s on its own token
+            await stream.SendTextAsync("Hello?");
+            await stream.FlushAsync();
+
+            var thrown = Assert.ThrowsAsync<VoiceProviderException>(async () => await reading);
+            Assert.That(thrown!.IsTransient, Is.True);
+            Assert.That(thrown.ErrorCode, Is.EqualTo("timeout"));
+        }
+        finally
+        {
+            await ((IAsyncDisposable)tts).DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task SilentServer_NoIsFinalAfterTheAudio_FailsWithATransientTimeoutInsteadOfHanging()
+    {
+        await using var server = new ElevenLabsStandIn(Key) { OmitFinal = true };
+        var options = Options(server);
+        options.SilenceTimeout = TimeSpan.FromMilliseconds(300);
+        var tts = options.AsElevenLabsTextToSpeech();
+        await using var stream = await tts.StartAsync(AudioFormat.Telephony);
+        var chunks = new List<byte[]>();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var chunk in stream.ReadAudioAsync().WithCancellation(new CancellationTokenSource(Wait).Token))
+            {
+                chunks.Add(chunk.Audio.ToArray());
+            }
+        });
+        await stream.SendTextAsync("Almost done.");
+        await stream.FlushAsync();
+
+        var thrown = Assert.ThrowsAsync<VoiceProviderException>(async () => await reading);
+        Assert.That(thrown!.IsTransient, Is.True);
+        Assert.That(thrown.ErrorCode, Is.EqualTo("timeout"));
+        Assert.That(ScriptedVoice.Read([.. chunks.SelectMany(c => c)], AudioFormat.Telephony), Is.EqualTo("Almost done. "), "the audio that came is delivered first");
+    }
+
+    [Test]
+    public async Task SilenceTimeout_CountsOnlyTimeSpentWaitingForTheServer_NotASlowConsumer()
+    {
+        await using var server = new ElevenLabsStandIn(Key);
+        var options = Options(server);
+        options.SilenceTimeout = TimeSpan.FromMilliseconds(200);
+        var tts = options.AsElevenLabsTextToSpeech();
+        await using var stream = await tts.StartAsync(AudioFormat.Telephony);
+        await stream.SendTextAsync("Paced playback. ");
+        await stream.SendTextAsync("Second part.");
+        await stream.FlushAsync();
+        await server.WaitForFrameAsync(f => f.Text == """{"text":""}""");
+
+        // The consumer plays each chunk before reading the next, for longer than the silence timeout in all.
+        var chunks = new List<byte[]>();
+        await foreach (var chunk in stream.ReadAudioAsync().WithCancellation(new CancellationTokenSource(Wait).Token))
+        {
+            chunks.Add(chunk.Audio.ToArray());
+            if (chunks.Count == 1)
+            {
+                await Task.Delay(400);
+            }
+        }
+
+        Assert.That(ScriptedVoice.Read([.. chunks.SelectMany(c => c)], AudioFormat.Telephony), Is.EqualTo("Paced playback. Second part. "));
+    }
+
+    [Test]
+    public async Task ConnectTimeout_AServerThatNeverAnswersTheUpgrade_FailsTheStartWithATransientError()
+    {
+        await using var server = new ElevenLabsStandIn(Key) { StallUpgrades = 1 };
+        var options = Options(server);
+        options.ConnectTimeout = TimeSpan.FromMilliseconds(300);
+        var tts = options.AsElevenLabsTextToSpeech();
+        using var patience = new CancellationTokenSource(Wait);
+
+        var thrown = Assert.ThrowsAsync<VoiceProviderException>(async () => await tts.StartAsync(AudioFormat.Telephony, patience.Token));
+        Assert.That(thrown!.IsTransient, Is.True);
+        Assert.That(thrown.ErrorCode, Is.EqualTo("timeout"));
+        Assert.That(thrown.Message, Does.Not.Contain(Key));
+    }
+
+    [Test]
+    public async Task ConnectTimeout_AWarmConnectThatNeverAnswers_DoesNotHoldUpTheReply()
+    {
+        // The warm-up's upgrade is never answered; the reply waits for it (it is "already partway through"), so without
+        // a bound it would wait for ever.
+        await using var server = new ElevenLabsStandIn(Key) { StallUpgrades = 1 };
+        var options = Options(server, warm: true);
+        options.ConnectTimeout = TimeSpan.FromMilliseconds(300);
+        var tts = options.AsElevenLabsTextToSpeech();
+        try
+        {
+            var format = tts.SelectOutputFormat(AudioFormat.Telephony);
+            await ElevenLabsStandIn.WaitUntilAsync(() => server.Upgrades.Count == 1);
+            using var patience = new CancellationTokenSource(Wait);
+            await using var stream = await tts.StartAsync(format, patience.Token);
+            var reading = ReadAllAsync(stream);
+            await stream.SendTextAsync("Connected after all.");
+            await stream.FlushAsync();
+            Assert.That(Spoken(await reading, format), Is.EqualTo("Connected after all. "));
+        }
+        finally
+        {
+            await ((IAsyncDisposable)tts).DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task Dispose_WhileAWarmConnectIsInFlight_ReturnsPromptlyAndLeavesNothingOpen()
+    {
+        await using var server = new ElevenLabsStandIn(Key) { StallUpgrades = 1 };
+        var tts = Options(server, warm: true).AsElevenLabsTextToSpeech();
+        tts.SelectOutputFormat(AudioFormat.Telephony);
+        await ElevenLabsStandIn.WaitUntilAsync(() => server.Upgrades.Count == 1);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await ((IAsyncDisposable)tts).DisposeAsync().AsTask().WaitAsync(Wait);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)));
+        Assert.That(((ElevenLabsTextToSpeech)tts).HasWarmConnection, Is.False);
+        Assert.That(server.AcceptedConnections, Is.Zero);
     }
 
     [Test]

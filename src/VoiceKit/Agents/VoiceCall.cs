@@ -902,10 +902,10 @@ public sealed class VoiceCall : IAsyncDisposable
                 await tts.FlushAsync(token).ConfigureAwait(false);
                 await reply.AudioPump.ConfigureAwait(false);
             }
-
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (Exception) when (token.IsCancellationRequested)
         {
+            // Cancelled: see PumpAudioAsync. A failure after cancellation is not reported as the reply failing.
         }
         catch (Exception e)
         {
@@ -1121,8 +1121,10 @@ public sealed class VoiceCall : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (Exception) when (token.IsCancellationRequested)
         {
+            // The reply was cancelled (barge-in, hang-up): whatever the synthesiser threw while being abandoned (an aborted
+            // socket, a disposed stream) is a consequence of that, not a provider failure.
         }
     }
 

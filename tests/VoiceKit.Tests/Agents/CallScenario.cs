@@ -8,6 +8,12 @@ namespace VoiceKit.Tests.Agents;
 internal sealed class CallScenario
 {
     public CallScenario(Action<VoiceAgentOptions>? configure = null, params AITool[] tools)
+        : this(configure, wrapTextToSpeech: null, tools)
+    {
+    }
+
+    /// <summary>A scenario whose synthesiser is the fake wrapped by <paramref name="wrapTextToSpeech"/> (to misbehave as a real adapter might).</summary>
+    public CallScenario(Action<VoiceAgentOptions>? configure, Func<ITextToSpeech, ITextToSpeech>? wrapTextToSpeech, params AITool[] tools)
     {
         Transport = new InMemoryTransport(Time);
         SpeechToText = new FakeSpeechToText(Time);
@@ -17,7 +23,7 @@ internal sealed class CallScenario
         Agent = new VoiceAgentBuilder()
             .UseSpeechToText(SpeechToText)
             .UseLanguageModel(LanguageModel)
-            .UseTextToSpeech(TextToSpeech)
+            .UseTextToSpeech(wrapTextToSpeech is null ? TextToSpeech : wrapTextToSpeech(TextToSpeech))
             .UseTimeProvider(Time)
             .WithInstructions("You answer calls for Acme Parcels.")
             .WithTools(tools)

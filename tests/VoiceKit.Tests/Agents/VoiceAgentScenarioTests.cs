@@ -124,6 +124,25 @@ public sealed class VoiceAgentScenarioTests
     }
 
     [Test]
+    public async Task A_synthesiser_that_throws_a_socket_error_when_abandoned_is_not_a_provider_failure()
+    {
+        // Real adapters abort their socket on barge-in, and a read cut short that way may throw a socket error rather than
+        // OperationCanceledException. The reply was cancelled: that is not a failure to apologise for.
+        const string reply = "Your parcel left our depot this morning and it is now with the driver who will deliver it between two and four this afternoon.";
+        var s = new CallScenario(configure: null, wrapTextToSpeech: tts => new SocketErrorOnCancelTextToSpeech(tts));
+        s.LanguageModel.Enqueue(reply, "Sorry about that. Which order did you mean?");
+        s.Caller.Silence(Ms(300)).Say("where is my parcel").InterruptAfterAgentSpeaksFor(TimeSpan.FromSeconds(2), "wait that is not my order")
+            .WaitForAgent().HangUp();
+
+        await s.RunAsync();
+
+        Assert.That(s.Summary.Interruptions, Is.EqualTo(1), s.Describe());
+        Assert.That(s.Of<ProviderErrorEvent>(), Is.Empty, "no provider error reported for an abandoned reply");
+        Assert.That(s.Of<AgentSpokeEvent>().Select(e => e.Text), Has.None.EqualTo(new VoiceAgentOptions().ErrorMessage), "no apology for a failure that did not happen");
+        Assert.That(s.Of<AgentSpokeEvent>().Last().Text, Is.EqualTo("Sorry about that. Which order did you mean?"));
+    }
+
+    [Test]
     public async Task A_noise_that_interrupts_without_words_lets_the_agent_resume()
     {
         const string reply = "Your parcel left our depot this morning and it is now with the driver who will deliver it this afternoon.";

@@ -51,6 +51,10 @@ public abstract class TextToSpeechConformanceTests
     /// <summary>Makes the stand-in send one malformed message in the next reply, in place of audio.</summary>
     protected abstract void SendMalformedMessageNext();
 
+    /// <summary>A slow first byte: makes the stand-in hold back the first audio of the next reply (or request) by <paramref name="delay"/>; zero turns it off.</summary>
+    /// <param name="delay">How long.</param>
+    protected abstract void DelayFirstAudio(TimeSpan delay);
+
     /// <summary>Starts the stand-in.</summary>
     /// <returns>A task.</returns>
     [SetUp]
@@ -158,6 +162,72 @@ public abstract class TextToSpeechConformanceTests
             await second.FlushAsync();
             var audio = Concat((await secondReading.WaitAsync(Patience)).Select(c => c.Audio));
             Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words("Of course. Go ahead.")), "nothing of the abandoned reply is heard in the next");
+        }
+        finally
+        {
+            await DisposeSynthesizerAsync(synthesizer);
+        }
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task A_slow_first_byte_is_waited_for_not_mistaken_for_a_failure()
+    {
+        var synthesizer = CreateSynthesizer();
+        var format = synthesizer.SelectOutputFormat(CallFormat);
+        try
+        {
+            DelayFirstAudio(TimeSpan.FromSeconds(1.5));
+            await using var stream = await synthesizer.StartAsync(format);
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            var reading = ReadAllAsync(stream);
+            await stream.SendTextAsync("One moment please. ");
+            await stream.SendTextAsync("Let me look that up.");
+            await stream.FlushAsync();
+            var audio = Concat((await reading.WaitAsync(Patience)).Select(c => c.Audio));
+            Assert.That(stopwatch.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1.3)), "the stand-in did hold the first byte back");
+            Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words("One moment please. Let me look that up.")));
+        }
+        finally
+        {
+            await DisposeSynthesizerAsync(synthesizer);
+        }
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Barge_in_before_the_first_byte_returns_at_once()
+    {
+        var synthesizer = CreateSynthesizer();
+        var format = synthesizer.SelectOutputFormat(CallFormat);
+        try
+        {
+            DelayFirstAudio(TimeSpan.FromSeconds(5));
+            var first = await synthesizer.StartAsync(format);
+            using var cancel = new CancellationTokenSource();
+            var reading = Task.Run(async () =>
+            {
+                await foreach (var chunk in first.ReadAudioAsync(cancel.Token))
+                {
+                    Assert.Fail("no audio was due yet");
+                }
+            });
+            await first.SendTextAsync("This answer is slow to start. ");
+            await Task.Delay(300);
+
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            await cancel.CancelAsync();
+            Assert.That(async () => await reading.WaitAsync(TimeSpan.FromSeconds(1)), Throws.InstanceOf<OperationCanceledException>(), "reading stops at once");
+            await first.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(2));
+            Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1.5)), "abandoning the reply does not wait for the slow provider");
+
+            DelayFirstAudio(TimeSpan.Zero);
+            await using var second = await synthesizer.StartAsync(format);
+            var secondReading = ReadAllAsync(second);
+            await second.SendTextAsync("Go ahead.");
+            await second.FlushAsync();
+            var audio = Concat((await secondReading.WaitAsync(Patience)).Select(c => c.Audio));
+            Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words("Go ahead.")), "the next reply is clean and prompt");
         }
         finally
         {

@@ -70,6 +70,9 @@ internal sealed class AuraStandIn : IAsyncDisposable
     /// <summary>A pause before each audio frame, so a Clear can catch audio still being "generated".</summary>
     public TimeSpan FrameDelay { get; init; }
 
+    /// <summary>A slow first byte: how long each connection holds back its first audio (read when the audio is due, so a test may change it between replies).</summary>
+    public TimeSpan FirstAudioDelay { get; set; }
+
     /// <summary>Split audio at odd byte offsets (mid-sample for PCM16), to check the adapter reassembles whole samples.</summary>
     public bool OddSplits { get; init; }
 
@@ -490,6 +493,16 @@ internal sealed class AuraStandIn : IAsyncDisposable
             frameLength++;
         }
 
+        if (!connection.FirstAudioSent && FirstAudioDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(FirstAudioDelay, _stop.Token);
+            if (job.Generation != connection.Generation)
+            {
+                return; // cleared while the first byte was on its way
+            }
+        }
+
+        connection.FirstAudioSent = true;
         var at = 0;
         while (at < audio.Length)
         {
@@ -596,6 +609,8 @@ internal sealed class AuraStandIn : IAsyncDisposable
         }
 
         public int Flushes { get; set; }
+
+        public bool FirstAudioSent { get; set; }
 
         private volatile bool _dropped;
 

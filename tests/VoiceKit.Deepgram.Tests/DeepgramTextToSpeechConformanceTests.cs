@@ -49,5 +49,7 @@ public abstract class DeepgramTextToSpeechConformanceBase : TextToSpeechConforma
 
     protected override void SendMalformedMessageNext() => Server.SendMalformedNext();
 
+    protected override void DelayFirstAudio(TimeSpan delay) => Server.FirstAudioDelay = delay;
+
     private AuraStandIn Server => _server ?? throw new InvalidOperationException("The stand-in is started in SetUp.");
 }

@@ -38,6 +38,8 @@ public sealed class ElevenLabsTextToSpeechConformanceTests : TextToSpeechConform
     protected override void DropConnectionAfter(int audioBytes) => _server!.DropAfterAudioBytes = audioBytes;
 
     protected override void SendMalformedMessageNext() => _server!.MalformedNext = true;
+
+    protected override void DelayFirstAudio(TimeSpan delay) => _server!.FirstAudioDelay = delay;
 }
 
 /// <summary>The same suite for a 16 kHz PCM call (pcm_16000, two bytes a sample) with no warm connection.</summary>
@@ -78,4 +80,6 @@ public sealed class ElevenLabsPcmColdConformanceTests : TextToSpeechConformanceT
     protected override void DropConnectionAfter(int audioBytes) => _server!.DropAfterAudioBytes = audioBytes;
 
     protected override void SendMalformedMessageNext() => _server!.MalformedNext = true;
+
+    protected override void DelayFirstAudio(TimeSpan delay) => _server!.FirstAudioDelay = delay;
 }

@@ -35,4 +35,6 @@ public sealed class OpenAITextToSpeechConformanceTests : TextToSpeechConformance
     protected override void DropConnectionAfter(int audioBytes) => _server!.DropAfterAudioBytes = audioBytes;
 
     protected override void SendMalformedMessageNext() => _server!.MalformedNext = true;
+
+    protected override void DelayFirstAudio(TimeSpan delay) => _server!.SpeechFirstByteDelay = delay;
 }

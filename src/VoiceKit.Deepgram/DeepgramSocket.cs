@@ -37,7 +37,7 @@ internal static class DeepgramSocket
         try
         {
             await socket.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
-            ProviderMetrics.RecordConnect(Provider, port, time.GetElapsedTime(started));
+            DeepgramTelemetry.Metrics.RecordConnect(port, time.GetElapsedTime(started));
             return socket;
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)

@@ -405,7 +405,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                         update = ToStreamTime(update);
                         if (update.Kind == TranscriptUpdateKind.Final && Interlocked.Exchange(ref _finalizeSentTimestamp, 0) is var finalizedAt and not 0)
                         {
-                            ProviderMetrics.RecordFirstResult(Provider, ProviderMetrics.SpeechToText, _time.GetElapsedTime(finalizedAt));
+                            DeepgramTelemetry.Metrics.RecordFirstResult(ProviderMetrics.SpeechToText, _time.GetElapsedTime(finalizedAt));
                         }
 
                         await _updates.Writer.WriteAsync(update, cancellationToken).ConfigureAwait(false);
@@ -522,7 +522,7 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
                 _socket = socket;
                 Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
                 Interlocked.Increment(ref _reconnects);
-                ProviderMetrics.RecordReconnect(Provider, ProviderMetrics.SpeechToText);
+                DeepgramTelemetry.Metrics.RecordReconnect(ProviderMetrics.SpeechToText);
                 _reconnecting = false;
                 return (true, null);
             }

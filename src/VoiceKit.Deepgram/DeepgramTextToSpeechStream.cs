@@ -231,7 +231,7 @@ internal sealed class DeepgramTextToSpeechStream : ITextToSpeechStream
             if (!_firstAudioSeen && _firstSpeakTimestamp != 0)
             {
                 _firstAudioSeen = true;
-                ProviderMetrics.RecordFirstResult(Provider, ProviderMetrics.TextToSpeech, _time.GetElapsedTime(_firstSpeakTimestamp));
+                DeepgramTelemetry.Metrics.RecordFirstResult(ProviderMetrics.TextToSpeech, _time.GetElapsedTime(_firstSpeakTimestamp));
             }
 
             // Deepgram spoke. While the write waits for the reader to make room, the silence is ours, not Deepgram's.

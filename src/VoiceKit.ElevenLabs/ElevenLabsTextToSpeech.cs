@@ -238,7 +238,7 @@ internal sealed class ElevenLabsTextToSpeech : ITextToSpeech, IAsyncDisposable, 
                 throw new VoiceProviderException($"Could not connect to ElevenLabs at {uri.Host}.", Provider, isTransient: true, innerException: ex);
             }
 
-            ProviderMetrics.RecordConnect(Provider, ProviderMetrics.TextToSpeech, _options.TimeProvider.GetElapsedTime(started));
+            ElevenLabsTelemetry.Metrics.RecordConnect(ProviderMetrics.TextToSpeech, _options.TimeProvider.GetElapsedTime(started));
             try
             {
                 await socket.SendAsync(_initializeMessage, WebSocketMessageType.Text, endOfMessage: true, linked.Token).ConfigureAwait(false);

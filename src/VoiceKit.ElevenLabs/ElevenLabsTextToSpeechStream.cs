@@ -412,7 +412,7 @@ internal sealed class ElevenLabsTextToSpeechStream : ITextToSpeechStream
                 _firstAudioSeen = true;
                 if (Volatile.Read(ref _firstTextTimestamp) is var firstText and not 0)
                 {
-                    ProviderMetrics.RecordFirstResult(Provider, ProviderMetrics.TextToSpeech, _time.GetElapsedTime(firstText));
+                    ElevenLabsTelemetry.Metrics.RecordFirstResult(ProviderMetrics.TextToSpeech, _time.GetElapsedTime(firstText));
                 }
             }
 

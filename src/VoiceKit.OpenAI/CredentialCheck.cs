@@ -37,7 +37,7 @@ internal sealed class CredentialCheck(OpenAIVoiceOptions settings, HttpClient ht
 
         using (response)
         {
-            ProviderMetrics.RecordConnect(OpenAIHttp.Provider, port, settings.TimeProvider.GetElapsedTime(started));
+            OpenAITelemetry.Metrics.RecordConnect(port, settings.TimeProvider.GetElapsedTime(started));
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
                 throw await OpenAIHttp.ReadErrorAsync(response, "the credential check (GET models/" + model + ")", settings, linked.Token).ConfigureAwait(false);

@@ -50,7 +50,7 @@ internal sealed class OpenAIChatClient(IChatClient inner, OpenAIVoiceOptions set
                 if (first)
                 {
                     first = false;
-                    ProviderMetrics.RecordFirstResult(OpenAIHttp.Provider, ProviderMetrics.LanguageModel, settings.TimeProvider.GetElapsedTime(started));
+                    OpenAITelemetry.Metrics.RecordFirstResult(ProviderMetrics.LanguageModel, settings.TimeProvider.GetElapsedTime(started));
                 }
 
                 yield return updates.Current;

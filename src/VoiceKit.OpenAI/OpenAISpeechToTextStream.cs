@@ -168,7 +168,7 @@ internal sealed class OpenAISpeechToTextStream : ISpeechToTextStream
             if (attempt == 0 && failure.IsTransient)
             {
                 Retries++;
-                ProviderMetrics.RecordReconnect(OpenAIHttp.Provider, ProviderMetrics.SpeechToText);
+                OpenAITelemetry.Metrics.RecordReconnect(ProviderMetrics.SpeechToText);
                 continue;
             }
 
@@ -278,7 +278,7 @@ internal sealed class OpenAISpeechToTextStream : ISpeechToTextStream
 
     private async ValueTask FinalAsync(string text, object? raw, Utterance utterance, CancellationToken cancellationToken)
     {
-        ProviderMetrics.RecordFirstResult(OpenAIHttp.Provider, ProviderMetrics.SpeechToText, _time.GetElapsedTime(utterance.FinalizedAt));
+        OpenAITelemetry.Metrics.RecordFirstResult(ProviderMetrics.SpeechToText, _time.GetElapsedTime(utterance.FinalizedAt));
         await _updates.Writer.WriteAsync(new TranscriptUpdate(TranscriptUpdateKind.Final, text.Trim(), IsEndpoint: true) { RawRepresentation = raw }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -260,7 +260,7 @@ internal sealed class OpenAITextToSpeechStream : ITextToSpeechStream
             catch (HttpRequestException) when (attempt == 0 && !cancellationToken.IsCancellationRequested)
             {
                 Interlocked.Increment(ref _retries);
-                ProviderMetrics.RecordReconnect(OpenAIHttp.Provider, ProviderMetrics.TextToSpeech);
+                OpenAITelemetry.Metrics.RecordReconnect(ProviderMetrics.TextToSpeech);
             }
             catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -351,7 +351,7 @@ internal sealed class OpenAITextToSpeechStream : ITextToSpeechStream
         if (!_firstAudioSeen)
         {
             _firstAudioSeen = true;
-            ProviderMetrics.RecordFirstResult(OpenAIHttp.Provider, ProviderMetrics.TextToSpeech, _time.GetElapsedTime(Volatile.Read(ref _firstTextAt)));
+            OpenAITelemetry.Metrics.RecordFirstResult(ProviderMetrics.TextToSpeech, _time.GetElapsedTime(Volatile.Read(ref _firstTextAt)));
         }
     }
 

@@ -550,7 +550,7 @@ public sealed class DeepgramTextToSpeechTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "VoiceKit" && instrument.Name.StartsWith("voicekit.provider.", StringComparison.Ordinal))
+            if (instrument.Meter.Name == "VoiceKit.Deepgram" && instrument.Name.StartsWith("voicekit.provider.", StringComparison.Ordinal))
             {
                 l.EnableMeasurementEvents(instrument);
             }

@@ -127,7 +127,7 @@ public sealed class ElevenLabsMessageParserTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "VoiceKit" && instrument.Name.StartsWith("voicekit.provider.", StringComparison.Ordinal))
+            if (instrument.Meter.Name == "VoiceKit.ElevenLabs" && instrument.Name.StartsWith("voicekit.provider.", StringComparison.Ordinal))
             {
                 l.EnableMeasurementEvents(instrument);
             }

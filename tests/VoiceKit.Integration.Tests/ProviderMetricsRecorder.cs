@@ -12,7 +12,7 @@ internal sealed class ProviderMetricsRecorder : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == "VoiceKit" && instrument.Name.StartsWith("voicekit.provider.", StringComparison.Ordinal))
+            if (instrument.Meter.Name.StartsWith("VoiceKit.", StringComparison.Ordinal) && instrument.Name.StartsWith("voicekit.provider.", StringComparison.Ordinal))
             {
                 listener.EnableMeasurementEvents(instrument);
             }

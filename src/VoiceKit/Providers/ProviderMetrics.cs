@@ -4,14 +4,15 @@ using System.Diagnostics.Metrics;
 namespace VoiceKit;
 
 /// <summary>
-/// The metrics every provider adapter records, on the "VoiceKit" <see cref="Meter"/>, so dashboards compare providers
-/// on the same instruments: <c>voicekit.provider.connect.duration</c>, <c>voicekit.provider.time_to_first_result</c>
-/// (seconds; for speech-to-text, a Finalize to its final transcript or a request to its first result; for text-to-speech,
-/// the first text to the first audio byte) and <c>voicekit.provider.reconnects</c>. Tags: <c>voicekit.provider</c>
-/// (<c>deepgram</c>, <c>openai</c> ...) and <c>voicekit.port</c> (<c>stt</c>, <c>tts</c> or <c>llm</c>).
+/// The metrics every provider adapter records, with the same instruments in every package so dashboards compare
+/// providers: <c>voicekit.provider.connect.duration</c>, <c>voicekit.provider.time_to_first_result</c> (seconds; for
+/// speech-to-text, a Finalize or the utterance's request to its final; for text-to-speech, the first text to the first
+/// audio byte; for language models, the request to the first token) and <c>voicekit.provider.reconnects</c>. Each adapter
+/// package creates one instance, whose <see cref="Meter"/> is named like the package (<c>VoiceKit.Deepgram</c>); every
+/// measurement is tagged <c>voicekit.provider</c> and <c>voicekit.port</c>.
 /// </summary>
-/// <remarks>Adapter authors call these once per connection or request, never per audio frame.</remarks>
-public static class ProviderMetrics
+/// <remarks>Thread-safe. Adapter authors record once per connection or request, never per audio frame.</remarks>
+public sealed class ProviderMetrics
 {
     /// <summary>The <c>voicekit.port</c> tag value for speech-to-text.</summary>
     public const string SpeechToText = "stt";
@@ -22,53 +23,68 @@ public static class ProviderMetrics
     /// <summary>The <c>voicekit.port</c> tag value for language models.</summary>
     public const string LanguageModel = "llm";
 
-    private static readonly Histogram<double> s_connect = VoiceKitTelemetry.Meter.CreateHistogram<double>(
-        "voicekit.provider.connect.duration", "s", "Opening a connection to a provider (TCP, TLS and WebSocket upgrade, or a warm-up request).");
+    private readonly Histogram<double> _connect;
+    private readonly Histogram<double> _firstResult;
+    private readonly Counter<long> _reconnects;
 
-    private static readonly Histogram<double> s_firstResult = VoiceKitTelemetry.Meter.CreateHistogram<double>(
-        "voicekit.provider.time_to_first_result", "s", "A request to a provider to its first result: first audio byte for speech, the final transcript after Finalize for recognition.");
+    /// <summary>Creates the instruments on a new meter. Create one per package, in a static field.</summary>
+    /// <param name="meterName">The meter's name: the package's, such as <c>VoiceKit.Deepgram</c>.</param>
+    /// <param name="provider">The <c>voicekit.provider</c> tag, lower case, such as <c>deepgram</c>.</param>
+    public ProviderMetrics(string meterName, string provider)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(meterName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(provider);
+        Provider = provider;
+        Meter = new Meter(meterName);
+        _connect = Meter.CreateHistogram<double>(
+            "voicekit.provider.connect.duration", "s", "Opening a connection to a provider (TCP, TLS and WebSocket upgrade, or a warm-up request).");
+        _firstResult = Meter.CreateHistogram<double>(
+            "voicekit.provider.time_to_first_result", "s", "A request to a provider to its first result: first audio byte for speech, the final transcript after Finalize for recognition, the first token for language models.");
+        _reconnects = Meter.CreateCounter<long>(
+            "voicekit.provider.reconnects", "{reconnect}", "Dropped provider connections replaced by new ones (or failed requests retried).");
+    }
 
-    private static readonly Counter<long> s_reconnects = VoiceKitTelemetry.Meter.CreateCounter<long>(
-        "voicekit.provider.reconnects", "{reconnect}", "Dropped provider connections replaced by new ones (or failed requests retried).");
+    /// <summary>The meter the instruments live on.</summary>
+    public Meter Meter { get; }
+
+    /// <summary>The <c>voicekit.provider</c> tag value.</summary>
+    public string Provider { get; }
 
     /// <summary>Records how long opening a connection took.</summary>
-    /// <param name="provider">The provider, lower case.</param>
     /// <param name="port">One of <see cref="SpeechToText"/>, <see cref="TextToSpeech"/>, <see cref="LanguageModel"/>.</param>
     /// <param name="duration">The time taken.</param>
-    public static void RecordConnect(string provider, string port, TimeSpan duration)
+    public void RecordConnect(string port, TimeSpan duration)
     {
-        if (s_connect.Enabled)
+        if (_connect.Enabled)
         {
-            s_connect.Record(duration.TotalSeconds, Tags(provider, port));
+            _connect.Record(duration.TotalSeconds, Tags(port));
         }
     }
 
     /// <summary>Records the time from a request to its first result.</summary>
-    /// <param name="provider">The provider, lower case.</param>
     /// <param name="port">One of <see cref="SpeechToText"/>, <see cref="TextToSpeech"/>, <see cref="LanguageModel"/>.</param>
     /// <param name="duration">The time taken.</param>
-    public static void RecordFirstResult(string provider, string port, TimeSpan duration)
+    public void RecordFirstResult(string port, TimeSpan duration)
     {
-        if (s_firstResult.Enabled)
+        if (_firstResult.Enabled)
         {
-            s_firstResult.Record(duration.TotalSeconds, Tags(provider, port));
+            _firstResult.Record(duration.TotalSeconds, Tags(port));
         }
     }
 
     /// <summary>Counts one reconnect (or retried request).</summary>
-    /// <param name="provider">The provider, lower case.</param>
     /// <param name="port">One of <see cref="SpeechToText"/>, <see cref="TextToSpeech"/>, <see cref="LanguageModel"/>.</param>
-    public static void RecordReconnect(string provider, string port)
+    public void RecordReconnect(string port)
     {
-        if (s_reconnects.Enabled)
+        if (_reconnects.Enabled)
         {
-            s_reconnects.Add(1, Tags(provider, port));
+            _reconnects.Add(1, Tags(port));
         }
     }
 
-    private static TagList Tags(string provider, string port) => new()
+    private TagList Tags(string port) => new()
     {
-        { "voicekit.provider", provider },
+        { "voicekit.provider", Provider },
         { "voicekit.port", port },
     };
 }

@@ -1037,7 +1037,10 @@ public sealed class VoiceCall : IAsyncDisposable
             try
             {
                 // WaitAsync: a tool that ignores its token still cannot hold the turn past its timeout.
-                result = await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), linked.Token).AsTask()
+                // The call's metadata (who called, the CallSid, custom parameters) reaches tools through the arguments'
+                // context, so a tool can look the caller up: a parameter of type AIFunctionArguments receives it.
+                var toolArguments = new AIFunctionArguments(call.Arguments) { Context = new Dictionary<object, object?> { [typeof(CallInfo)] = Call } };
+                result = await tool.InvokeAsync(toolArguments, linked.Token).AsTask()
                     .WaitAsync(_options.ToolTimeout, _time, CallToken).ConfigureAwait(false);
                 if (call.Name == BuiltInTool.EndCall)
                 {

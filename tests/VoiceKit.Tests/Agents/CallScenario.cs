@@ -8,14 +8,14 @@ namespace VoiceKit.Tests.Agents;
 internal sealed class CallScenario
 {
     public CallScenario(Action<VoiceAgentOptions>? configure = null, params AITool[] tools)
-        : this(configure, wrapTextToSpeech: null, tools)
+        : this(configure, wrapTextToSpeech: null, call: null, tools)
     {
     }
 
-    /// <summary>A scenario whose synthesiser is the fake wrapped by <paramref name="wrapTextToSpeech"/> (to misbehave as a real adapter might).</summary>
-    public CallScenario(Action<VoiceAgentOptions>? configure, Func<ITextToSpeech, ITextToSpeech>? wrapTextToSpeech, params AITool[] tools)
+    /// <summary>A scenario whose synthesiser is the fake wrapped by <paramref name="wrapTextToSpeech"/> (to misbehave as a real adapter might), on a call described by <paramref name="call"/>.</summary>
+    public CallScenario(Action<VoiceAgentOptions>? configure, Func<ITextToSpeech, ITextToSpeech>? wrapTextToSpeech, CallInfo? call, params AITool[] tools)
     {
-        Transport = new InMemoryTransport(Time);
+        Transport = new InMemoryTransport(Time, call: call);
         SpeechToText = new FakeSpeechToText(Time);
         LanguageModel = new FakeLanguageModel(Time);
         TextToSpeech = new FakeTextToSpeech(Time);

@@ -98,6 +98,28 @@ public sealed class VoiceAgentScenarioTests
     }
 
     [Test]
+    public async Task A_tool_can_read_the_call_it_serves_to_look_the_caller_up()
+    {
+        CallInfo? seen = null;
+        var tool = AIFunctionFactory.Create((AIFunctionArguments arguments) =>
+        {
+            seen = arguments.Context?[typeof(CallInfo)] as CallInfo;
+            return seen?.From is { } from ? $"The caller {from} has one parcel on the way." : "Unknown caller.";
+        }, "look_up_caller", "Looks the caller up by their number.");
+        var s = new CallScenario(null, wrapTextToSpeech: null, new CallInfo { CallId = "CA0123", From = "+447700900123" }, tool);
+        s.LanguageModel.Enqueue(
+            FakeReply.CallTool("look_up_caller", new Dictionary<string, object?>(), "call-7"),
+            FakeReply.Say("You have one parcel on the way."));
+        s.Caller.Silence(Ms(300)).Say("do I have anything coming").WaitForAgent().HangUp();
+
+        await s.RunAsync();
+
+        Assert.That(seen, Is.SameAs(s.Transport.Call), "the tool got the transport's CallInfo");
+        var result = s.LanguageModel.Requests[1].SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
+        Assert.That(result.Result?.ToString(), Is.EqualTo("The caller +447700900123 has one parcel on the way."));
+    }
+
+    [Test]
     public async Task A_barge_in_stops_the_agent_at_once_and_history_holds_only_what_was_heard()
     {
         const string reply = "Your parcel left our depot this morning and it is now with the driver who will deliver it between two and four this afternoon.";
@@ -129,7 +151,7 @@ public sealed class VoiceAgentScenarioTests
         // Real adapters abort their socket on barge-in, and a read cut short that way may throw a socket error rather than
         // OperationCanceledException. The reply was cancelled: that is not a failure to apologise for.
         const string reply = "Your parcel left our depot this morning and it is now with the driver who will deliver it between two and four this afternoon.";
-        var s = new CallScenario(configure: null, wrapTextToSpeech: tts => new SocketErrorOnCancelTextToSpeech(tts));
+        var s = new CallScenario(configure: null, wrapTextToSpeech: tts => new SocketErrorOnCancelTextToSpeech(tts), call: null);
         s.LanguageModel.Enqueue(reply, "Sorry about that. Which order did you mean?");
         s.Caller.Silence(Ms(300)).Say("where is my parcel").InterruptAfterAgentSpeaksFor(TimeSpan.FromSeconds(2), "wait that is not my order")
             .WaitForAgent().HangUp();

@@ -1,7 +1,7 @@
 namespace VoiceKit.Conformance;
 
 /// <summary>Waiting helpers shared by the suites: poll for a condition, or for an object to be collected, with a bound.</summary>
-internal static class Eventually
+public static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds; fails the test after <paramref name="patience"/>.</summary>
     public static async Task HoldsAsync(Func<bool> condition, TimeSpan patience, string because)

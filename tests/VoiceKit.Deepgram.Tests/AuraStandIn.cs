@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Specialized;
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -29,16 +28,11 @@ internal sealed record AuraFrame(int Connection, WebSocketMessageType Type, byte
 /// (close 1011 or abort), send one malformed text frame, send one Warning, refuse upgrades with a status. It records
 /// every upgrade request and frame and counts open connections.
 /// </summary>
-internal sealed class AuraStandIn : IAsyncDisposable
+internal sealed class AuraStandIn : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
     private readonly Channel<AuraFrame> _frames = Channel.CreateUnbounded<AuraFrame>();
     private readonly List<Connection> _connections = [];
-    private readonly List<Task> _handlers = [];
-    private readonly CancellationTokenSource _stop = new();
     private readonly TimeProvider _time;
-    private readonly Task _serve;
-    private int _open;
     private int _dropArmed;
     private int _malformedArmed;
     private int _warningArmed;
@@ -49,13 +43,8 @@ internal sealed class AuraStandIn : IAsyncDisposable
     {
         ExpectedAuthorization = "Token " + apiKey;
         _time = time ?? TimeProvider.System;
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _serve = ServeAsync();
+        Start();
     }
-
-    public int Port { get; }
 
     public Uri Endpoint => new($"ws://127.0.0.1:{Port}");
 
@@ -87,9 +76,6 @@ internal sealed class AuraStandIn : IAsyncDisposable
 
     /// <summary>The close reason a drop sends; none by default (Aura's close reasons are not documented).</summary>
     public string? DropCloseReason { get; set; }
-
-    /// <summary>Connections accepted and not yet closed.</summary>
-    public int OpenConnections => Volatile.Read(ref _open);
 
     /// <summary>WebSocket connections accepted so far.</summary>
     public int AcceptedConnections
@@ -177,111 +163,56 @@ internal sealed class AuraStandIn : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeAsyncCore()
     {
-        _stop.Cancel();
-        Connection[] connections;
-        Task[] handlers;
-        lock (_connections)
-        {
-            connections = [.. _connections];
-            handlers = [.. _handlers];
-        }
-
-        foreach (var connection in connections)
-        {
-            connection.Socket.Abort();
-        }
-
-        _listener.Stop();
-        _listener.Close();
-        await _serve.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await Task.WhenAll(handlers).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await base.DisposeAsyncCore();
         _frames.Writer.TryComplete();
-        foreach (var connection in connections)
-        {
-            connection.Socket.Dispose();
-            connection.SendLock.Dispose();
-        }
-
-        _stop.Dispose();
     }
 
-    private async Task ServeAsync()
+    protected override async Task OnRequestAsync(HttpListenerContext context)
     {
-        while (true)
+        RawUrls.Enqueue(context.Request.RawUrl ?? string.Empty);
+        Authorizations.Enqueue(context.Request.Headers["Authorization"] ?? string.Empty);
+        var query = HttpUtility.ParseQueryString(context.Request.Url?.Query ?? string.Empty);
+        if (context.Request.Headers["Authorization"] != ExpectedAuthorization)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            RawUrls.Enqueue(context.Request.RawUrl ?? string.Empty);
-            Authorizations.Enqueue(context.Request.Headers["Authorization"] ?? string.Empty);
-            var query = HttpUtility.ParseQueryString(context.Request.Url?.Query ?? string.Empty);
-            if (context.Request.Headers["Authorization"] != ExpectedAuthorization)
-            {
-                await RefuseAsync(context, 401, "Invalid credentials.", "INVALID_AUTH");
-                continue;
-            }
-
-            if (RejectWithStatus != 0)
-            {
-                await RefuseAsync(context, RejectWithStatus, "Service unavailable.", "SERVICE_UNAVAILABLE");
-                continue;
-            }
-
-            if (context.Request.Url?.AbsolutePath != "/v1/speak" || !TryParseFormat(query, out var format))
-            {
-                await RefuseAsync(context, 400, "Unsupported path, encoding or sample_rate.", "INVALID_QUERY_PARAMETER");
-                continue;
-            }
-
-            HttpListenerWebSocketContext webSocketContext;
-            try
-            {
-                webSocketContext = await context.AcceptWebSocketAsync(subProtocol: null);
-            }
-            catch (Exception ex) when (ex is WebSocketException or HttpListenerException or ObjectDisposedException)
-            {
-                continue;
-            }
-
-            lock (_connections)
-            {
-                var connection = new Connection(webSocketContext.WebSocket, _connections.Count, format, query["model"] ?? string.Empty);
-                _connections.Add(connection);
-                Interlocked.Increment(ref _open);
-                _handlers.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        await HandleAsync(context, connection);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref _open);
-                    }
-                }));
-            }
+            await RefuseAsync(context, 401, "Invalid credentials.", "INVALID_AUTH");
+            return;
         }
+
+        if (RejectWithStatus != 0)
+        {
+            await RefuseAsync(context, RejectWithStatus, "Service unavailable.", "SERVICE_UNAVAILABLE");
+            return;
+        }
+
+        if (context.Request.Url?.AbsolutePath != "/v1/speak" || !TryParseFormat(query, out var format))
+        {
+            await RefuseAsync(context, 400, "Unsupported path, encoding or sample_rate.", "INVALID_QUERY_PARAMETER");
+            return;
+        }
+
+        if (await AcceptWebSocketAsync(context) is not { } socket)
+        {
+            return;
+        }
+
+        Connection connection;
+        lock (_connections)
+        {
+            connection = new Connection(socket, _connections.Count, format, query["model"] ?? string.Empty);
+            _connections.Add(connection);
+        }
+
+        Serve(socket, () => HandleAsync(context, connection), connection.SendLock);
     }
 
     /// <summary>Deepgram's handshake failure: plain HTTP, dg-error header, the error repeated in a JSON body (protocols.md §1.1).</summary>
-    private static async Task RefuseAsync(HttpListenerContext context, int status, string error, string code)
+    private static Task RefuseAsync(HttpListenerContext context, int status, string error, string code)
     {
-        context.Response.StatusCode = status;
         context.Response.Headers["dg-request-id"] = "00000000-0000-0000-0000-000000000000";
         context.Response.Headers["dg-error"] = error;
-        context.Response.ContentType = "application/json";
-        await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(
-            $$"""{"err_code":"{{code}}","err_msg":"{{error}}","request_id":"00000000-0000-0000-0000-000000000000"}"""));
-        context.Response.Close();
+        return RefuseAsync(context, status, $$"""{"err_code":"{{code}}","err_msg":"{{error}}","request_id":"00000000-0000-0000-0000-000000000000"}""");
     }
 
     /// <summary>encoding linear16/mulaw/alaw; sample_rate from the SDK enum or the reference page (both accepted, protocols.md §2); G.711 at 8 kHz only.</summary>
@@ -317,27 +248,18 @@ internal sealed class AuraStandIn : IAsyncDisposable
         {
             await connection.SendTextAsync(
                 $$"""{"type":"Metadata","request_id":"{{Guid.NewGuid()}}","model_name":"{{connection.Model}}","model_version":"stand-in","model_uuid":"{{Guid.NewGuid()}}","additional_model_uuids":[]}""",
-                _stop.Token);
-            var buffer = new byte[16 * 1024];
+                Stopping);
             while (true)
             {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
+                var (type, data) = await ReceiveMessageAsync(socket);
+                if (type == WebSocketMessageType.Close)
                 {
-                    result = await socket.ReceiveAsync(buffer, _stop.Token);
-                    message.Write(buffer, 0, result.Count);
-                }
-                while (!result.EndOfMessage);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await connection.SendLock.WaitAsync(_stop.Token);
+                    await connection.SendLock.WaitAsync(Stopping);
                     try
                     {
                         if (socket.State == WebSocketState.CloseReceived)
                         {
-                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, _stop.Token);
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, Stopping);
                         }
                     }
                     finally
@@ -350,7 +272,7 @@ internal sealed class AuraStandIn : IAsyncDisposable
                     return;
                 }
 
-                var frame = new AuraFrame(connection.Index, result.MessageType, message.ToArray());
+                var frame = new AuraFrame(connection.Index, type, data);
                 AllFrames.Enqueue(frame);
                 _frames.Writer.TryWrite(frame);
                 if (frame.Type == WebSocketMessageType.Text && !connection.Dropped)
@@ -423,7 +345,7 @@ internal sealed class AuraStandIn : IAsyncDisposable
     {
         try
         {
-            await foreach (var job in connection.Jobs.Reader.ReadAllAsync(_stop.Token))
+            await foreach (var job in connection.Jobs.Reader.ReadAllAsync(Stopping))
             {
                 switch (job.Kind)
                 {
@@ -431,17 +353,17 @@ internal sealed class AuraStandIn : IAsyncDisposable
                         await FlushAsync(context, connection, job);
                         break;
                     case JobKind.Clear:
-                        await connection.SendTextAsync($$"""{"type":"Cleared","sequence_id":{{job.Sequence}}}""", _stop.Token);
+                        await connection.SendTextAsync($$"""{"type":"Cleared","sequence_id":{{job.Sequence}}}""", Stopping);
                         break;
                     case JobKind.LimitWarning:
                         Interlocked.Increment(ref _warningsSent);
-                        await connection.SendTextAsync("""{"type":"Warning","description":"Flush limit reached: no more Flush messages are processed until the 60-second window has passed.","code":"STAND_IN_FLUSH_LIMIT"}""", _stop.Token);
+                        await connection.SendTextAsync("""{"type":"Warning","description":"Flush limit reached: no more Flush messages are processed until the 60-second window has passed.","code":"STAND_IN_FLUSH_LIMIT"}""", Stopping);
                         break;
                     case JobKind.Close:
-                        await connection.SendLock.WaitAsync(_stop.Token);
+                        await connection.SendLock.WaitAsync(Stopping);
                         try
                         {
-                            await connection.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, _stop.Token);
+                            await connection.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, Stopping);
                         }
                         finally
                         {
@@ -466,14 +388,14 @@ internal sealed class AuraStandIn : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _malformedArmed, 0) != 0)
         {
-            await connection.SendTextAsync("""{"type":"Flushed","sequence_id":""", _stop.Token);
+            await connection.SendTextAsync("""{"type":"Flushed","sequence_id":""", Stopping);
             return;
         }
 
         if (Interlocked.Exchange(ref _warningArmed, 0) != 0)
         {
             Interlocked.Increment(ref _warningsSent);
-            await connection.SendTextAsync("""{"type":"Warning","description":"Stand-in warning for the test.","code":"STAND_IN_WARNING"}""", _stop.Token);
+            await connection.SendTextAsync("""{"type":"Warning","description":"Stand-in warning for the test.","code":"STAND_IN_WARNING"}""", Stopping);
         }
 
         var audio = ScriptedVoice.Synthesize(job.Text, connection.Format);
@@ -495,7 +417,7 @@ internal sealed class AuraStandIn : IAsyncDisposable
 
         if (!connection.FirstAudioSent && FirstAudioDelay > TimeSpan.Zero)
         {
-            await Task.Delay(FirstAudioDelay, _stop.Token);
+            await Task.Delay(FirstAudioDelay, Stopping);
             if (job.Generation != connection.Generation)
             {
                 return; // cleared while the first byte was on its way
@@ -508,7 +430,7 @@ internal sealed class AuraStandIn : IAsyncDisposable
         {
             if (FrameDelay > TimeSpan.Zero)
             {
-                await Task.Delay(FrameDelay, _stop.Token);
+                await Task.Delay(FrameDelay, Stopping);
             }
 
             if (job.Generation != connection.Generation)
@@ -521,14 +443,14 @@ internal sealed class AuraStandIn : IAsyncDisposable
             {
                 if (dropAt > at)
                 {
-                    await connection.SendBinaryAsync(audio.AsMemory(at, dropAt - at), _stop.Token);
+                    await connection.SendBinaryAsync(audio.AsMemory(at, dropAt - at), Stopping);
                 }
 
                 await DropAsync(context, connection);
                 return;
             }
 
-            await connection.SendBinaryAsync(audio.AsMemory(at, length), _stop.Token);
+            await connection.SendBinaryAsync(audio.AsMemory(at, length), Stopping);
             at += length;
         }
 
@@ -538,7 +460,7 @@ internal sealed class AuraStandIn : IAsyncDisposable
             return;
         }
 
-        await connection.SendTextAsync($$"""{"type":"Flushed","sequence_id":{{job.Sequence}}}""", _stop.Token);
+        await connection.SendTextAsync($$"""{"type":"Flushed","sequence_id":{{job.Sequence}}}""", Stopping);
     }
 
     /// <summary>Drops a connection as a server fault does: a close frame (<see cref="DropCloseStatus"/>), or a TCP abort.</summary>
@@ -552,22 +474,15 @@ internal sealed class AuraStandIn : IAsyncDisposable
             return;
         }
 
-        await connection.SendLock.WaitAsync(_stop.Token);
+        await connection.SendLock.WaitAsync(Stopping);
         try
         {
-            await connection.Socket.CloseOutputAsync(DropCloseStatus, DropCloseReason, _stop.Token);
+            await connection.Socket.CloseOutputAsync(DropCloseStatus, DropCloseReason, Stopping);
         }
         finally
         {
             connection.SendLock.Release();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private enum JobKind

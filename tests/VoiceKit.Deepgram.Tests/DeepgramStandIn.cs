@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
@@ -110,16 +109,12 @@ internal sealed class StandInConnection(WebSocket socket)
 /// §1.5), and can answer every audio frame with a final for that frame's audio (in that connection's time, 8 kHz
 /// mu-law), its transcript <c>w{first byte}</c>.
 /// </summary>
-internal sealed class DeepgramStandIn : IAsyncDisposable
+internal sealed class DeepgramStandIn : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
     private readonly Channel<ReceivedFrame> _frames = Channel.CreateUnbounded<ReceivedFrame>();
     private readonly TaskCompletionSource<WebSocket> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<StandInConnection> _reconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<StandInConnection> _connections = [];
-    private readonly List<Task> _handlers = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _serve;
 
     public DeepgramStandIn(int rejectWithStatus = 0, bool closeOnCloseStream = true, int connections = 1, int dropAfterAudioBytes = 0, bool finalPerFrame = false, ScriptedRecognizer? recognizer = null, string? apiKey = null)
     {
@@ -130,13 +125,8 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
         AcceptConnections = connections;
         DropAfterAudioBytes = dropAfterAudioBytes;
         FinalPerFrame = finalPerFrame;
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _serve = ServeAsync();
+        Start();
     }
-
-    public int Port { get; }
 
     public Uri Endpoint => new($"ws://127.0.0.1:{Port}");
 
@@ -173,11 +163,6 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
 
     /// <summary>When set, the next result message is sent as truncated JSON instead.</summary>
     public bool MalformedNext { get; set; }
-
-    /// <summary>Connections accepted and not yet closed.</summary>
-    public int OpenConnections => Volatile.Read(ref _open);
-
-    private int _open;
 
     /// <summary>The first upgrade request's path and query, as sent.</summary>
     public string? RawUrl { get; private set; }
@@ -246,111 +231,78 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
     public async Task<ReceivedFrame> NextFrameAsync(TimeSpan? timeout = null) =>
         await _frames.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(3));
 
-    private async Task ServeAsync()
+    protected override async Task OnRequestAsync(HttpListenerContext context)
     {
-        while (true)
+        var index = UpgradeRequests++;
+        RawUrl ??= context.Request.RawUrl;
+        RawUrls.Enqueue(context.Request.RawUrl ?? string.Empty);
+        Authorizations.Enqueue(context.Request.Headers["Authorization"] ?? string.Empty);
+        foreach (var key in context.Request.Headers.AllKeys)
         {
-            HttpListenerContext context;
+            Headers.TryAdd(key!, context.Request.Headers[key]!);
+        }
+
+        var unauthorized = ExpectedAuthorization is not null && context.Request.Headers["Authorization"] != ExpectedAuthorization;
+        if (RejectWithStatus != 0 || unauthorized || index >= AcceptConnections)
+        {
+            var rejectWith = unauthorized ? 401 : RejectWithStatus;
+            // Deepgram's handshake failure: plain HTTP, dg-error header, the error repeated in the body (protocols.md §1.1).
+            context.Response.Headers["dg-request-id"] = "00000000-0000-0000-0000-000000000000";
+            context.Response.Headers["dg-error"] = rejectWith != 0 ? "Invalid credentials." : "Service unavailable.";
+            await RefuseAsync(context, rejectWith != 0 ? rejectWith : 503, rejectWith != 0
+                ? """{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"00000000-0000-0000-0000-000000000000"}"""
+                : """{"err_code":"SERVICE_UNAVAILABLE","err_msg":"Service unavailable.","request_id":"00000000-0000-0000-0000-000000000000"}""");
+            return;
+        }
+
+        if (await AcceptWebSocketAsync(context) is not { } socket)
+        {
+            return;
+        }
+
+        var connection = new StandInConnection(socket);
+        lock (_connections)
+        {
+            _connections.Add(connection);
+        }
+
+        Serve(socket, async () =>
+        {
+            using var watchdog = new CancellationTokenSource();
+            var idle = WatchIdleAsync(connection, watchdog.Token);
             try
             {
-                context = await _listener.GetContextAsync();
+                await HandleAsync(context, connection, index);
             }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            finally
             {
-                return;
+                await watchdog.CancelAsync();
+                await idle.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-
-            var index = UpgradeRequests++;
-            RawUrl ??= context.Request.RawUrl;
-            RawUrls.Enqueue(context.Request.RawUrl ?? string.Empty);
-            Authorizations.Enqueue(context.Request.Headers["Authorization"] ?? string.Empty);
-            foreach (var key in context.Request.Headers.AllKeys)
-            {
-                Headers.TryAdd(key!, context.Request.Headers[key]!);
-            }
-
-            var unauthorized = ExpectedAuthorization is not null && context.Request.Headers["Authorization"] != ExpectedAuthorization;
-            if (RejectWithStatus != 0 || unauthorized || index >= AcceptConnections)
-            {
-                var rejectWith = unauthorized ? 401 : RejectWithStatus;
-                // Deepgram's handshake failure: plain HTTP, dg-error header, the error repeated in the body (protocols.md §1.1).
-                context.Response.StatusCode = rejectWith != 0 ? rejectWith : 503;
-                context.Response.Headers["dg-request-id"] = "00000000-0000-0000-0000-000000000000";
-                context.Response.Headers["dg-error"] = rejectWith != 0 ? "Invalid credentials." : "Service unavailable.";
-                var body = rejectWith != 0
-                    ? """{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials.","request_id":"00000000-0000-0000-0000-000000000000"}"""u8.ToArray()
-                    : """{"err_code":"SERVICE_UNAVAILABLE","err_msg":"Service unavailable.","request_id":"00000000-0000-0000-0000-000000000000"}"""u8.ToArray();
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-                continue;
-            }
-
-            HttpListenerWebSocketContext webSocketContext;
-            try
-            {
-                webSocketContext = await context.AcceptWebSocketAsync(subProtocol: null);
-            }
-            catch (Exception ex) when (ex is WebSocketException or HttpListenerException or ObjectDisposedException)
-            {
-                continue;
-            }
-
-            var connection = new StandInConnection(webSocketContext.WebSocket);
-            lock (_connections)
-            {
-                _connections.Add(connection);
-                Interlocked.Increment(ref _open);
-                _handlers.Add(Task.Run(async () =>
-                {
-                    using var watchdog = new CancellationTokenSource();
-                    var idle = WatchIdleAsync(connection, watchdog.Token);
-                    try
-                    {
-                        await HandleAsync(context, connection, index);
-                    }
-                    finally
-                    {
-                        await watchdog.CancelAsync();
-                        await idle.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                        Interlocked.Decrement(ref _open);
-                    }
-                }));
-            }
-
-            if (index == 0)
-            {
-                _connected.SetResult(connection.Socket);
-            }
-            else if (index == 1)
-            {
-                _reconnected.SetResult(connection);
-            }
+        }, connection.SendLock);
+        if (index == 0)
+        {
+            _connected.SetResult(connection.Socket);
+        }
+        else if (index == 1)
+        {
+            _reconnected.SetResult(connection);
         }
     }
 
     private async Task HandleAsync(HttpListenerContext context, StandInConnection connection, int index)
     {
         var socket = connection.Socket;
-        var buffer = new byte[64 * 1024];
         try
         {
             while (true)
             {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await socket.ReceiveAsync(buffer, _stop.Token);
-                    message.Write(buffer, 0, result.Count);
-                }
-                while (!result.EndOfMessage);
-
-                if (result.MessageType == WebSocketMessageType.Close)
+                var (type, data) = await ReceiveMessageAsync(socket);
+                if (type == WebSocketMessageType.Close)
                 {
                     if (socket.State == WebSocketState.CloseReceived)
                     {
-                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, _stop.Token);
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, Stopping);
                     }
 
                     // Drop the TCP connection once the close handshake is done, as a real server does; otherwise the
@@ -360,7 +312,7 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
                 }
 
                 connection.LastActivity = Environment.TickCount64;
-                var frame = new ReceivedFrame(result.MessageType, message.ToArray());
+                var frame = new ReceivedFrame(type, data);
                 AllFrames.Enqueue(frame);
                 _frames.Writer.TryWrite(frame);
                 if (connection.Dropped)
@@ -378,7 +330,7 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
                         await connection.SendLock.WaitAsync();
                         try
                         {
-                            await socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "NET-0001", _stop.Token);
+                            await socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "NET-0001", Stopping);
                         }
                         finally
                         {
@@ -417,7 +369,7 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
                     await connection.SendLock.WaitAsync();
                     try
                     {
-                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, _stop.Token);
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, Stopping);
                     }
                     finally
                     {
@@ -486,40 +438,9 @@ internal sealed class DeepgramStandIn : IAsyncDisposable
         CultureInfo.InvariantCulture,
         $$$"""{"type":"Results","channel_index":[0,1],"duration":{{{audio.Length / 8000.0}}},"start":{{{start / 8000.0}}},"is_final":true,"speech_final":false,"channel":{"alternatives":[{"transcript":"w{{{audio[0]}}}","confidence":0.99}]}}""");
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeAsyncCore()
     {
-        _stop.Cancel();
-        StandInConnection[] connections;
-        Task[] handlers;
-        lock (_connections)
-        {
-            connections = [.. _connections];
-            handlers = [.. _handlers];
-        }
-
-        foreach (var connection in connections)
-        {
-            connection.Socket.Abort();
-        }
-
-        _listener.Stop();
-        _listener.Close();
-        await _serve.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await Task.WhenAll(handlers).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await base.DisposeAsyncCore();
         _frames.Writer.TryComplete();
-        foreach (var connection in connections)
-        {
-            connection.Socket.Dispose();
-            connection.SendLock.Dispose();
-        }
-
-        _stop.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -36,41 +35,26 @@ internal sealed record StandInUpgrade(string RawUrl, IReadOnlyDictionary<string,
 /// goes silent after the end of input) and leave upgrade requests unanswered; it records every upgrade request and every
 /// frame, and counts open connections.
 /// </summary>
-internal sealed class ElevenLabsStandIn : IAsyncDisposable
+internal sealed class ElevenLabsStandIn : LoopbackHttpServer
 {
     /// <summary>The characters <c>try_trigger_generation</c> needs before it generates (a stand-in choice; NOT FOUND in the docs).</summary>
     public const int TryTriggerMinimum = 50;
 
     private static readonly int[] s_defaultSchedule = [120, 160, 250, 290];
 
-    private readonly HttpListener _listener = new();
     private readonly string _apiKey;
-    private readonly List<(WebSocket Socket, HttpListenerContext Context)> _sockets = [];
-    private readonly List<Task> _handlers = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _serve;
-    private int _open;
     private int _accepted;
     private int _dropAfterAudioBytes;
     private int _malformedNext;
     private int _stallUpgrades;
-    private readonly List<HttpListenerContext> _stalled = [];
 
     public ElevenLabsStandIn(string apiKey)
     {
         _apiKey = apiKey;
-        Port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _serve = ServeAsync();
+        Start();
     }
 
-    public int Port { get; }
-
     public Uri Endpoint => new($"ws://127.0.0.1:{Port}");
-
-    /// <summary>Connections accepted and not yet closed.</summary>
-    public int OpenConnections => Volatile.Read(ref _open);
 
     /// <summary>Connections accepted so far.</summary>
     public int AcceptedConnections => Volatile.Read(ref _accepted);
@@ -154,100 +138,44 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds (polling), or fails with a TimeoutException.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
+    /// <summary>Waits until <paramref name="condition"/> holds (polling, see <see cref="Eventually.HoldsAsync"/>), or fails the test.</summary>
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null) =>
+        Eventually.HoldsAsync(condition, timeout ?? TimeSpan.FromSeconds(5), "the condition did not become true in time");
+
+    protected override async Task OnRequestAsync(HttpListenerContext context)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
-        while (!condition())
+        var request = context.Request;
+        var headers = request.Headers.AllKeys.ToDictionary(k => k!, k => request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
+        Upgrades.Enqueue(new StandInUpgrade(request.RawUrl ?? string.Empty, headers));
+        if (Interlocked.Decrement(ref _stallUpgrades) >= 0)
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not become true in time.");
-            }
-
-            await Task.Delay(10);
+            Stall(context); // Accepted over TCP, never answered.
+            return;
         }
-    }
 
-    private async Task ServeAsync()
-    {
-        while (true)
+        Interlocked.Exchange(ref _stallUpgrades, 0);
+        var path = request.Url!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (path is not ["v1", "text-to-speech", _, "stream-input"] || !request.IsWebSocketRequest)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            var request = context.Request;
-            var headers = request.Headers.AllKeys.ToDictionary(k => k!, k => request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
-            Upgrades.Enqueue(new StandInUpgrade(request.RawUrl ?? string.Empty, headers));
-            if (Interlocked.Decrement(ref _stallUpgrades) >= 0)
-            {
-                lock (_stalled)
-                {
-                    _stalled.Add(context); // Accepted over TCP, never answered.
-                }
-
-                continue;
-            }
-
-            Interlocked.Exchange(ref _stallUpgrades, 0);
-            var path = request.Url!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-            if (path is not ["v1", "text-to-speech", _, "stream-input"] || !request.IsWebSocketRequest)
-            {
-                await RefuseAsync(context, 404, """{"detail":{"status":"not_found","message":"Not found"}}""");
-                continue;
-            }
-
-            if (request.Headers["xi-api-key"] != _apiKey)
-            {
-                // The body's shape is ElevenLabs' REST error shape; what the WebSocket upgrade returns is not documented.
-                await RefuseAsync(context, 401, """{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}""");
-                continue;
-            }
-
-            HttpListenerWebSocketContext webSocketContext;
-            try
-            {
-                webSocketContext = await context.AcceptWebSocketAsync(subProtocol: null);
-            }
-            catch (Exception ex) when (ex is WebSocketException or HttpListenerException or ObjectDisposedException)
-            {
-                continue;
-            }
-
-            var index = Interlocked.Increment(ref _accepted) - 1;
-            var query = System.Web.HttpUtility.ParseQueryString(request.Url.Query);
-            lock (_sockets)
-            {
-                _sockets.Add((webSocketContext.WebSocket, context));
-                Interlocked.Increment(ref _open);
-                _handlers.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        await HandleAsync(context, webSocketContext.WebSocket, index, query["output_format"], query["inactivity_timeout"]);
-                    }
-                    finally
-                    {
-                        Interlocked.Decrement(ref _open);
-                    }
-                }));
-            }
+            await RefuseAsync(context, 404, """{"detail":{"status":"not_found","message":"Not found"}}""");
+            return;
         }
-    }
 
-    private static async Task RefuseAsync(HttpListenerContext context, int status, string body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(body));
-        context.Response.Close();
+        if (request.Headers["xi-api-key"] != _apiKey)
+        {
+            // The body's shape is ElevenLabs' REST error shape; what the WebSocket upgrade returns is not documented.
+            await RefuseAsync(context, 401, """{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}""");
+            return;
+        }
+
+        if (await AcceptWebSocketAsync(context) is not { } socket)
+        {
+            return;
+        }
+
+        var index = Interlocked.Increment(ref _accepted) - 1;
+        var query = System.Web.HttpUtility.ParseQueryString(request.Url.Query);
+        Serve(socket, () => HandleAsync(context, socket, index, query["output_format"], query["inactivity_timeout"]));
     }
 
     private async Task HandleAsync(HttpListenerContext context, WebSocket socket, int index, string? outputFormat, string? inactivitySeconds)
@@ -259,7 +187,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         {
             while (true)
             {
-                var receive = ReceiveAsync(socket);
+                var receive = ReceiveMessageAsync(socket);
                 while (!receive.IsCompleted)
                 {
                     var remaining = timeout - (DateTime.UtcNow - lastReceived);
@@ -277,7 +205,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
                         break;
                     }
 
-                    await Task.WhenAny(receive, Task.Delay(remaining, _stop.Token));
+                    await Task.WhenAny(receive, Task.Delay(remaining, Stopping));
                 }
 
                 var (type, data) = await receive;
@@ -383,7 +311,7 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
                 connection.FirstAudioSent = true;
                 if (FirstAudioDelay > TimeSpan.Zero)
                 {
-                    await Task.Delay(FirstAudioDelay, _stop.Token);
+                    await Task.Delay(FirstAudioDelay, Stopping);
                 }
             }
 
@@ -428,63 +356,6 @@ internal sealed class ElevenLabsStandIn : IAsyncDisposable
         ['p', 'c', 'm', '_', .. var rate] => AudioFormat.Pcm16(int.Parse(rate, CultureInfo.InvariantCulture)),
         _ => throw new InvalidOperationException($"The stand-in does not speak output_format={outputFormat}."),
     };
-
-    private async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync(WebSocket socket)
-    {
-        var buffer = new byte[16 * 1024];
-        using var message = new MemoryStream();
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, _stop.Token);
-            message.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return (result.MessageType, message.ToArray());
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _stop.Cancel();
-        (WebSocket Socket, HttpListenerContext Context)[] sockets;
-        Task[] handlers;
-        lock (_sockets)
-        {
-            sockets = [.. _sockets];
-            handlers = [.. _handlers];
-        }
-
-        foreach (var (socket, _) in sockets)
-        {
-            socket.Abort();
-        }
-
-        lock (_stalled)
-        {
-            foreach (var context in _stalled)
-            {
-                context.Response.Abort();
-            }
-        }
-
-        _listener.Stop();
-        _listener.Close();
-        await _serve.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await Task.WhenAll(handlers).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var (socket, _) in sockets)
-        {
-            socket.Dispose();
-        }
-
-        _stop.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     /// <summary>One accepted socket's state. Sends are serialised; once the server has closed (or dropped) it, nothing more is sent.</summary>
     private sealed class Connection(WebSocket socket, HttpListenerContext context, AudioFormat format)

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using VoiceKit.Conformance;
 
 namespace VoiceKit.Integration.Tests;
 
@@ -16,11 +16,9 @@ internal sealed record ScriptedCompletion(string? Text = null, string? ToolName 
 /// <c>finish_reason</c> chunk, a usage chunk with <c>choices:[]</c>, then <c>[DONE]</c>); tool calls are streamed as in the
 /// recorded tool-call streams (id, type and name on the first fragment with empty arguments, then argument fragments).
 /// </summary>
-internal sealed class ScriptedChatServer : IAsyncDisposable
+internal sealed class ScriptedChatServer : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<ScriptedCompletion> _script = new();
-    private readonly Task _serve;
 
     public ScriptedChatServer(params ScriptedCompletion[] completions)
     {
@@ -29,18 +27,8 @@ internal sealed class ScriptedChatServer : IAsyncDisposable
             _script.Enqueue(completion);
         }
 
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _serve = ServeAsync();
+        Start();
     }
-
-    public int Port { get; }
 
     public Uri Endpoint => new($"http://127.0.0.1:{Port}/v1");
 
@@ -49,22 +37,11 @@ internal sealed class ScriptedChatServer : IAsyncDisposable
 
     public ConcurrentQueue<string> Authorizations { get; } = new();
 
-    private async Task ServeAsync()
+    /// <summary>Each request is answered on a task of its own, so the accept loop can take the next one meanwhile.</summary>
+    protected override Task OnRequestAsync(HttpListenerContext context)
     {
-        while (true)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandleAsync(context));
-        }
+        _ = Task.Run(() => HandleAsync(context));
+        return Task.CompletedTask;
     }
 
     private async Task HandleAsync(HttpListenerContext context)
@@ -153,11 +130,9 @@ internal sealed class ScriptedChatServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeAsyncCore()
     {
-        _listener.Stop();
-        _listener.Close();
-        await _serve.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await base.DisposeAsyncCore();
         foreach (var request in Requests)
         {
             request.Dispose();

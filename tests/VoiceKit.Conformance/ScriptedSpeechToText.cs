@@ -20,6 +20,11 @@ public sealed class ScriptedSpeechToText(ScriptedRecognizer recognizer) : ISpeec
     /// <summary>Streams opened and not yet disposed.</summary>
     public int StreamsOpen => Volatile.Read(ref _open);
 
+    /// <summary>Audio bytes received by all streams.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytes);
+
+    private long _bytes;
+
     /// <inheritdoc />
     public AudioFormat SelectInputFormat(AudioFormat callFormat) => AudioFormat.Telephony;
 
@@ -41,7 +46,9 @@ public sealed class ScriptedSpeechToText(ScriptedRecognizer recognizer) : ISpeec
         private const int MaxSegmentBytes = 8 * 8000;
 
         private readonly Channel<TranscriptUpdate> _updates = Channel.CreateUnbounded<TranscriptUpdate>();
-        private readonly List<byte> _segment = [];
+        // Fixed at the most a phrase needs, so a long call's recogniser holds constant memory (load tests measure it).
+        private readonly byte[] _segment = new byte[MaxSegmentBytes];
+        private int _length;
         private readonly Lock _gate = new();
         private int _wordsSent;
         private int _disposed;
@@ -50,16 +57,22 @@ public sealed class ScriptedSpeechToText(ScriptedRecognizer recognizer) : ISpeec
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             cancellationToken.ThrowIfCancellationRequested();
+            Interlocked.Add(ref owner._bytes, audio.Length);
             lock (_gate)
             {
-                _segment.AddRange(audio.Span);
-                if (_segment.Count > MaxSegmentBytes)
+                var incoming = audio.Span.Length > MaxSegmentBytes ? audio.Span[^MaxSegmentBytes..] : audio.Span;
+                if (_length + incoming.Length > MaxSegmentBytes)
                 {
                     // A long silence between turns: keep the last few seconds, enough for any scripted phrase.
-                    _segment.RemoveRange(0, _segment.Count - MaxSegmentBytes);
+                    var keep = MaxSegmentBytes - incoming.Length;
+                    _segment.AsSpan(_length - keep, keep).CopyTo(_segment);
+                    _length = keep;
                 }
 
-                var words = recognizer.Recognize(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_segment));
+                incoming.CopyTo(_segment.AsSpan(_length));
+                _length += incoming.Length;
+
+                var words = recognizer.Recognize(_segment.AsSpan(0, _length));
                 if (words.Count > _wordsSent)
                 {
                     _wordsSent = words.Count;
@@ -75,9 +88,9 @@ public sealed class ScriptedSpeechToText(ScriptedRecognizer recognizer) : ISpeec
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             lock (_gate)
             {
-                var words = recognizer.Recognize(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_segment));
+                var words = recognizer.Recognize(_segment.AsSpan(0, _length));
                 _updates.Writer.TryWrite(new TranscriptUpdate(TranscriptUpdateKind.Final, string.Join(' ', words), IsEndpoint: true));
-                _segment.Clear();
+                _length = 0;
                 _wordsSent = 0;
             }
 

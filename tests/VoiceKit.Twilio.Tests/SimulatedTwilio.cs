@@ -49,11 +49,35 @@ public sealed class SimulatedTwilio : IAsyncDisposable
     private long _runStartTimestamp;
     private long _runStartPosition;
     private long _maxUnplayed;
+    private long _lastRunEndTimestamp;
+    private long _framesSent;
+    private readonly List<TimeSpan> _underruns = [];
     private int _mediaReceived;
     private TimeSpan? _lastMediaReceivedAt;
     private Task _mediaLoop = Task.CompletedTask;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _playbackLoop = Task.CompletedTask;
+
+    /// <summary>Whether to keep the agent audio received and played (<see cref="PlayedAudio"/>, <see cref="ReceivedAudio"/>); load tests turn it off.</summary>
+    public bool RecordAudio { get; init; } = true;
+
+    /// <summary>Caller media messages sent so far.</summary>
+    public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    /// <summary>
+    /// Gaps in the agent's audio: playback ran dry and more audio arrived less than 500 ms later (the same reply, so the
+    /// caller heard a glitch). A paced sender with a lead never causes one.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> Underruns
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _underruns];
+            }
+        }
+    }
 
     /// <summary>Creates a simulated Twilio that will connect to <paramref name="url"/>.</summary>
     public SimulatedTwilio(Uri url)
@@ -475,12 +499,16 @@ public sealed class SimulatedTwilio : IAsyncDisposable
                 }
 
                 var lateness = Stopwatch.GetElapsedTime(start) - due;
-                lock (_lock)
+                if (RecordMessages)
                 {
-                    _frameLateness.Add(lateness);
+                    lock (_lock)
+                    {
+                        _frameLateness.Add(lateness);
+                    }
                 }
 
                 await SendRawAsync(MediaMessage(Convert.ToBase64String(chunk)));
+                Interlocked.Increment(ref _framesSent);
             }
         }
         catch (OperationCanceledException)
@@ -555,11 +583,20 @@ public sealed class SimulatedTwilio : IAsyncDisposable
                     var audio = Convert.FromBase64String(root.GetProperty("media").GetProperty("payload").GetString()!);
                     _mediaReceived++;
                     _lastMediaReceivedAt = Stopwatch.GetElapsedTime(_origin, now);
-                    _allAgentAudio.Write(audio);
-                    _timeline.Position = _queuedEnd;
-                    _timeline.Write(audio);
+                    if (RecordAudio)
+                    {
+                        _allAgentAudio.Write(audio);
+                        _timeline.Position = _queuedEnd;
+                        _timeline.Write(audio);
+                    }
+
                     if (!_playing)
                     {
+                        if (_lastRunEndTimestamp != 0 && Stopwatch.GetElapsedTime(_lastRunEndTimestamp, now) is var gap && gap < TimeSpan.FromMilliseconds(500))
+                        {
+                            _underruns.Add(gap);
+                        }
+
                         _playing = true;
                         _runStartTimestamp = now;
                         _runStartPosition = _queuedEnd;
@@ -576,7 +613,12 @@ public sealed class SimulatedTwilio : IAsyncDisposable
                     _clears.Add(new SimulatedTwilioClear(Stopwatch.GetElapsedTime(_origin, now), ToTime(played)));
                     _playedBefore = played;
                     _queuedEnd = played;
-                    _timeline.SetLength(played);
+                    if (RecordAudio)
+                    {
+                        _timeline.SetLength(played);
+                    }
+
+                    _lastRunEndTimestamp = 0; // a cleared reply ends here: the next audio is a new reply, not a gap
                     _playing = false;
                     foreach (var (name, _) in _pendingMarks)
                     {
@@ -626,7 +668,11 @@ public sealed class SimulatedTwilio : IAsyncDisposable
 
     private void EchoLocked(string name, long now, bool flushed)
     {
-        _markEchoes.Add(new SimulatedTwilioMark(name, Stopwatch.GetElapsedTime(_origin, now), ToTime(PlayedLocked(now)), flushed));
+        if (RecordMessages)
+        {
+            _markEchoes.Add(new SimulatedTwilioMark(name, Stopwatch.GetElapsedTime(_origin, now), ToTime(PlayedLocked(now)), flushed));
+        }
+
         var text = Json(writer =>
         {
             writer.WriteString("event", "mark");
@@ -657,6 +703,7 @@ public sealed class SimulatedTwilio : IAsyncDisposable
         {
             _playedBefore = _queuedEnd;
             _playing = false;
+            _lastRunEndTimestamp = _runStartTimestamp + (ToTime(_queuedEnd - _runStartPosition).Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond);
         }
     }
 }

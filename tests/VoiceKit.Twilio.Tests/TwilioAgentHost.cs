@@ -107,12 +107,13 @@ internal sealed class TwilioAgentHost : IAsyncDisposable
         return (response.StatusCode, new Uri((string)stream.Attribute("url")!), parameters);
     }
 
-    /// <summary>A simulated Twilio media stream for a rung call, signing its upgrade as Twilio does (over the Stream url).</summary>
+    /// <summary>A simulated Twilio media stream for a rung call, signing its upgrade as Twilio does (over the Stream url); load tests record nothing.</summary>
     public static SimulatedTwilio Stream(Uri streamUrl, Dictionary<string, string> parameters, bool recordMessages = true) => new(streamUrl)
     {
         CustomParameters = parameters,
         SignUpgrade = uri => TwilioSignature.Compute(uri.AbsoluteUri, null, TwilioRestStandIn.AuthToken),
         RecordMessages = recordMessages,
+        RecordAudio = recordMessages,
     };
 
     public async ValueTask DisposeAsync()

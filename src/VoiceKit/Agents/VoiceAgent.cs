@@ -47,7 +47,9 @@ public sealed class VoiceAgent
     /// <returns>What happened on the call.</returns>
     public async Task<CallSummary> RunAsync(ITransport transport, CancellationToken cancellationToken = default)
     {
-        await using var call = StartCall(transport, cancellationToken);
+        // Nobody can read this call's events, so it keeps none: a long call must not hold up to a queue's worth of them.
+        ArgumentNullException.ThrowIfNull(transport);
+        await using var call = new VoiceCall(this, transport, cancellationToken, publishEvents: false);
         return await call.Completion.ConfigureAwait(false);
     }
 

@@ -48,6 +48,9 @@ public sealed class VoiceCall : IAsyncDisposable
     });
 
     private readonly List<ChatMessage> _history = [];
+
+    /// <summary>False when nobody can read the events (<see cref="VoiceAgent.RunAsync"/>): then none are queued.</summary>
+    private readonly bool _publishEvents;
     private readonly Lock _historyLock = new();
     private readonly List<TurnMetrics> _turnMetrics = [];
     private readonly List<Task> _toolTasks = [];
@@ -89,8 +92,9 @@ public sealed class VoiceCall : IAsyncDisposable
     private CallRecorder? _recorder;
     private int _disposed;
 
-    internal VoiceCall(VoiceAgent agent, ITransport transport, CancellationToken cancellationToken)
+    internal VoiceCall(VoiceAgent agent, ITransport transport, CancellationToken cancellationToken, bool publishEvents = true)
     {
+        _publishEvents = publishEvents;
         _agent = agent;
         _transport = transport;
         _options = agent.Options;
@@ -1200,7 +1204,13 @@ public sealed class VoiceCall : IAsyncDisposable
         }
     }
 
-    private void Publish(CallEvent callEvent) => _events.Writer.TryWrite(callEvent);
+    private void Publish(CallEvent callEvent)
+    {
+        if (_publishEvents)
+        {
+            _events.Writer.TryWrite(callEvent);
+        }
+    }
 
     /// <summary>Whether <paramref name="update"/> only repeats (part of) the turn already answered, ignoring case and punctuation.</summary>
     private static bool IsTailOf(string consumed, string update)

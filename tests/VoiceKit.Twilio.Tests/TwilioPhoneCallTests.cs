@@ -101,6 +101,43 @@ public sealed class TwilioPhoneCallTests
         await SimulatedTwilio.WaitUntilAsync(() => host.SpeechToText.StreamsOpen == 0 && host.TextToSpeech.StreamsOpen == 0, cancel.Token);
     }
 
+    [Test]
+    public async Task An_outbound_call_connects_its_stream_to_the_agent_which_opens_with_its_opening_line()
+    {
+        const string Opening = "Hello, this is Acme Parcels calling about your delivery.";
+        await using var host = await TwilioAgentHost.StartAsync(agent: b => b.Configure(o => o.OpeningLine = Opening));
+        var options = new TwilioOptions
+        {
+            AccountSid = TwilioRestStandIn.AccountSid,
+            AuthToken = TwilioRestStandIn.AuthToken,
+            ApiBaseUrl = host.Rest.BaseUrl,
+            PublicBaseUrl = host.BaseUrl,
+        };
+        using var http = new HttpClient();
+        var calls = new TwilioCallControl(http, options);
+
+        var placed = await calls.CallWithAgentAsync(options, to: "+15005550006", from: "+15005550001", parameters: new Dictionary<string, string> { ["Order"] = "427" });
+
+        var create = host.Rest.Requests.Single();
+        Assert.That((create.Method, create.Target), Is.EqualTo(("POST", $"/2010-04-01/Accounts/{TwilioRestStandIn.AccountSid}/Calls.json")));
+        Assert.That((create.Field("To"), create.Field("From"), create.Field("StatusCallback")), Is.EqualTo(("+15005550006", "+15005550001", new Uri(host.BaseUrl, "/twilio/status").AbsoluteUri)));
+        Assert.That(placed.Sid, Does.StartWith("CA"));
+        var twiml = System.Xml.Linq.XDocument.Parse(create.Field("Twiml")!);
+        var stream = twiml.Root!.Element("Connect")!.Element("Stream")!;
+        var parameters = stream.Elements("Parameter").ToDictionary(p => (string)p.Attribute("name")!, p => (string)p.Attribute("value")!);
+        Assert.That(parameters, Does.ContainKey("Direction").WithValue("outbound").And.ContainKey("Order").WithValue("427"));
+
+        // Twilio connects the answered call's stream to the URL in that TwiML, signed over it.
+        await using var twilio = TwilioAgentHost.Stream(new Uri((string)stream.Attribute("url")!), parameters);
+        await twilio.ConnectAsync();
+        twilio.StartMedia();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var openingBytes = ScriptedVoice.LengthOf(Opening, AudioFormat.Telephony);
+        await SimulatedTwilio.WaitUntilAsync(() => twilio.PlayedBytes >= openingBytes, cancel.Token);
+        Assert.That(Words(ScriptedVoice.Read(twilio.PlayedAudio, AudioFormat.Telephony)), Is.EqualTo(Words(Opening)), "an outbound call opens with the opening line, not the greeting");
+        await twilio.HangUpAsync();
+    }
+
     [TestCase("missing")]
     [TestCase("wrong")]
     public async Task A_webhook_without_a_valid_signature_gets_403(string kind)

@@ -19,7 +19,8 @@ internal static class TwiML
             xml.WriteStartElement("Response");
             xml.WriteStartElement("Connect");
             xml.WriteStartElement("Stream");
-            xml.WriteAttributeString("url", streamUrl.AbsoluteUri);
+            // As constructed, not canonicalised (which lowers the host): Twilio signs the upgrade over this exact text.
+            xml.WriteAttributeString("url", streamUrl.OriginalString);
             foreach (var (name, value) in parameters)
             {
                 xml.WriteStartElement("Parameter");

@@ -32,8 +32,10 @@ public static class TwilioAgentCallExtensions
             throw new InvalidOperationException("TwilioOptions.PublicBaseUrl must be set to place outbound calls: it is where Twilio connects the call's media stream.");
         }
 
-        var root = publicBase.AbsoluteUri.TrimEnd('/') + "/" + prefix.Trim('/');
-        var stream = new Uri((publicBase.Scheme == "http" ? "ws" : "wss") + root[publicBase.Scheme.Length..] + "/media");
+        // As written (not AbsoluteUri, which lowers the host): Twilio signs the status callback over this text, and the
+        // endpoint validates it against PublicBaseUrl as written.
+        var root = publicBase.OriginalString.TrimEnd('/') + "/" + prefix.Trim('/');
+        var stream = new Uri(TwilioSignature.PublicStreamUrl(publicBase, "/" + prefix.Trim('/') + "/media"));
         var streamParameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["From"] = from, ["To"] = to };
         foreach (var (name, value) in parameters ?? new Dictionary<string, string>())
         {

@@ -101,9 +101,8 @@ internal sealed class TwilioEndpoints(TwilioOptions options, IServiceProvider se
         var path = request.PathBase.Add(prefix.TrimEnd('/')).Add(MediaPath);
         if (options.PublicBaseUrl is { } publicBase)
         {
-            var builder = new UriBuilder(publicBase) { Scheme = publicBase.Scheme == "http" ? "ws" : "wss", Port = publicBase.IsDefaultPort ? -1 : publicBase.Port };
-            builder.Path = builder.Path.TrimEnd('/') + path.Value;
-            return builder.Uri;
+            // Built as the upgrade's validation will rebuild it (TwiML writes OriginalString): Twilio signs it as written.
+            return new Uri(TwilioSignature.PublicStreamUrl(publicBase, path.ToUriComponent()));
         }
 
         return new Uri((request.IsHttps ? "wss://" : "ws://") + request.Host.ToUriComponent() + path.ToUriComponent());

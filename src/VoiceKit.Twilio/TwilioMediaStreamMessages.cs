@@ -161,8 +161,9 @@ internal struct TwilioInboundMessage
 
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: an escape the reader accepts but cannot unescape (an unpaired surrogate, "\ud800").
             message = default;
             return false;
         }

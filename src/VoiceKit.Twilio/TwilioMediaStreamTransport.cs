@@ -84,6 +84,9 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
     private readonly CancellationTokenSource _lifetime = new();
     private readonly CancellationToken _lifetimeToken;
     private readonly ITimer _paceTimer;
+    private readonly ITimer? _idleTimer;
+    private readonly TimeSpan _idleTimeout;
+    private long _lastReceiveTimestamp;
     private readonly byte[] _outFrame;
 
     // Receive loop state (owned by the receive loop; returned when it ends).
@@ -99,6 +102,7 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
     private int _agentEnded;
     private int _farEndRaised;
     private int _disposed;
+    private int _idleAborted;
     private int _buffersReturned;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _outputLoop = Task.CompletedTask;
@@ -124,6 +128,29 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
         _receiveBuffer = receiveBuffer;
         _decodeBuffer = ArrayPool<byte>.Shared.Rent(1024);
         _paceTimer = _time.CreateTimer(static state => ((TwilioMediaStreamTransport)state!)._wake.Writer.TryWrite(true), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _lastReceiveTimestamp = _time.GetTimestamp();
+        if (options.ReceiveIdleTimeout is { } idle)
+        {
+            // Checked a few times per timeout, off the receive path: the loop only stamps a timestamp per message.
+            _idleTimeout = idle;
+            var period = TimeSpan.FromTicks(Math.Max(idle.Ticks / 4, TimeSpan.TicksPerMillisecond * 50));
+            _idleTimer = _time.CreateTimer(static state => ((TwilioMediaStreamTransport)state!).CheckIdle(), this, period, period);
+        }
+    }
+
+    /// <summary>Ends a call whose connection has gone silent: aborting the socket ends the receive loop, which raises Ended.</summary>
+    private void CheckIdle()
+    {
+        if (Volatile.Read(ref _disposed) != 0 || _time.GetElapsedTime(Volatile.Read(ref _lastReceiveTimestamp)) < _idleTimeout)
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _idleAborted, 1) == 0)
+        {
+            LogIdle(_logger, Call.CallId, _idleTimeout.TotalSeconds);
+            _socket.Abort();
+        }
     }
 
     /// <inheritdoc />
@@ -184,7 +211,7 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
             TwilioStartEnvelope? start = null;
             for (var index = 0; start is null; index++)
             {
-                var received = await ReceiveMessageAsync(socket, buffer, options.MaxMessageBytes, linked.Token).ConfigureAwait(false);
+                var received = await ReceiveMessageAsync(socket, buffer, options.MaxMessageBytes, ArrayPool<byte>.Shared, linked.Token).ConfigureAwait(false);
                 buffer = received.Buffer;
                 if (received.Outcome != ReceiveOutcome.Text)
                 {
@@ -407,6 +434,10 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
         await _receiveLoop.ConfigureAwait(false);
         await _outputLoop.ConfigureAwait(false);
         await _paceTimer.DisposeAsync().ConfigureAwait(false);
+        if (_idleTimer is not null)
+        {
+            await _idleTimer.DisposeAsync().ConfigureAwait(false);
+        }
 
         await _sendLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
@@ -529,7 +560,8 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
         {
             while (true)
             {
-                var received = await ReceiveMessageAsync(_socket, _receiveBuffer, _maxMessageBytes, _lifetimeToken).ConfigureAwait(false);
+                var received = await ReceiveMessageAsync(_socket, _receiveBuffer, _maxMessageBytes, ArrayPool<byte>.Shared, _lifetimeToken).ConfigureAwait(false);
+                Volatile.Write(ref _lastReceiveTimestamp, _time.GetTimestamp());
                 _receiveBuffer = received.Buffer;
                 switch (received.Outcome)
                 {
@@ -780,7 +812,7 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
         LogIgnored(_logger, level, Call.CallId, detail);
     }
 
-    private enum ReceiveOutcome
+    internal enum ReceiveOutcome
     {
         Text,
         Binary,
@@ -788,44 +820,76 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
         TooBig,
     }
 
-    private readonly record struct ReceivedMessage(byte[] Buffer, int Length, ReceiveOutcome Outcome);
+    internal readonly record struct ReceivedMessage(byte[] Buffer, int Length, ReceiveOutcome Outcome);
 
-    /// <summary>Reads one whole message into <paramref name="buffer"/>, growing it (pooled) up to the limit.</summary>
+    /// <summary>
+    /// Reads one whole message into <paramref name="buffer"/>, growing it (rented from <paramref name="pool"/>) up to the
+    /// limit. The caller owns <paramref name="buffer"/> until this returns: on success it owns <see cref="ReceivedMessage.Buffer"/>
+    /// instead (the original went back to the pool if it was replaced); on an exception it still owns the original, and
+    /// any grown buffer went back to the pool. So no buffer is ever returned twice.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<ReceivedMessage> ReceiveMessageAsync(WebSocket socket, byte[] buffer, int maxBytes, CancellationToken ct)
+    internal static async ValueTask<ReceivedMessage> ReceiveMessageAsync(WebSocket socket, byte[] buffer, int maxBytes, ArrayPool<byte> pool, CancellationToken ct)
     {
+        var original = buffer;
         var length = 0;
-        while (true)
+        try
         {
-            if (length == buffer.Length)
+            while (true)
             {
-                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
-                buffer.AsSpan(0, length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = bigger;
+                if (length == buffer.Length)
+                {
+                    var bigger = pool.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    if (!ReferenceEquals(buffer, original))
+                    {
+                        pool.Return(buffer); // an intermediate buffer only this method knows about
+                    }
+
+                    buffer = bigger;
+                }
+
+                // Room for one byte past the limit, so a message of exactly maxBytes is accepted and a longer one is seen.
+                var room = Math.Min(buffer.Length, maxBytes + 1) - length;
+                var result = await socket.ReceiveAsync(buffer.AsMemory(length, room), ct).ConfigureAwait(false);
+                switch (result.MessageType)
+                {
+                    case WebSocketMessageType.Close:
+                        return Handover(new(buffer, 0, ReceiveOutcome.Close));
+                    case WebSocketMessageType.Binary:
+                        return Handover(new(buffer, 0, ReceiveOutcome.Binary));
+                }
+
+                length += result.Count;
+                if (length > maxBytes)
+                {
+                    return Handover(new(buffer, 0, ReceiveOutcome.TooBig));
+                }
+
+                if (result.EndOfMessage)
+                {
+                    return Handover(new(buffer, length, ReceiveOutcome.Text));
+                }
+            }
+        }
+        catch
+        {
+            if (!ReferenceEquals(buffer, original))
+            {
+                pool.Return(buffer);
             }
 
-            // Room for one byte past the limit, so a message of exactly maxBytes is accepted and a longer one is seen.
-            var room = Math.Min(buffer.Length, maxBytes + 1) - length;
-            var result = await socket.ReceiveAsync(buffer.AsMemory(length, room), ct).ConfigureAwait(false);
-            switch (result.MessageType)
+            throw;
+        }
+
+        ReceivedMessage Handover(ReceivedMessage message)
+        {
+            if (!ReferenceEquals(message.Buffer, original))
             {
-                case WebSocketMessageType.Close:
-                    return new(buffer, 0, ReceiveOutcome.Close);
-                case WebSocketMessageType.Binary:
-                    return new(buffer, 0, ReceiveOutcome.Binary);
+                pool.Return(original);
             }
 
-            length += result.Count;
-            if (length > maxBytes)
-            {
-                return new(buffer, 0, ReceiveOutcome.TooBig);
-            }
-
-            if (result.EndOfMessage)
-            {
-                return new(buffer, length, ReceiveOutcome.Text);
-            }
+            return message;
         }
     }
 
@@ -1024,4 +1088,7 @@ internal sealed partial class TwilioMediaStreamTransport : ITransport, IAsyncDis
 
     [LoggerMessage(109, LogLevel.Warning, "Call {CallId}: caller audio dropped ({Frames} frames so far): nothing is reading the transport's events.")]
     private static partial void LogDroppedAudio(ILogger logger, string callId, int frames);
+
+    [LoggerMessage(110, LogLevel.Warning, "Call {CallId}: nothing received from Twilio for {Seconds:0} s; the connection is taken for dead and the call ends.")]
+    private static partial void LogIdle(ILogger logger, string callId, double seconds);
 }

@@ -47,6 +47,14 @@ public sealed class TwilioOptions
     /// </summary>
     public TimeSpan RestRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the media stream may stay silent (no message at all) before the connection is taken for dead and the
+    /// call ends: Twilio sends caller audio every 20 ms for the whole call, so a long silence means a half-open
+    /// connection (a NAT timeout, a lost media server) that would otherwise hold the session for many minutes. 15 s by
+    /// default; null turns the watchdog off.
+    /// </summary>
+    public TimeSpan? ReceiveIdleTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The clock for pacing and playback tracking; <see cref="TimeProvider.System"/> by default.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -85,6 +93,11 @@ public sealed class TwilioOptions
         if (OutboundLead < TimeSpan.FromMilliseconds(20) || OutboundLead > TimeSpan.FromSeconds(1))
         {
             throw new InvalidOperationException("TwilioOptions.OutboundLead must be between 20 ms and 1 s; 100 ms is the default.");
+        }
+
+        if (ReceiveIdleTimeout is { } idle && idle < TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidOperationException("TwilioOptions.ReceiveIdleTimeout must be at least 1 s (Twilio sends audio every 20 ms), or null to turn the watchdog off; 15 s is the default.");
         }
 
         if (TimeProvider is null)

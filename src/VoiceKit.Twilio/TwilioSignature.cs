@@ -127,14 +127,7 @@ internal static class TwilioSignature
         var prefix = string.Empty;
         if (publicBaseUrl is not null)
         {
-            var original = publicBaseUrl.IsAbsoluteUri ? publicBaseUrl.OriginalString : throw new ArgumentException("The public base URL must be absolute.", nameof(publicBaseUrl));
-            if (!TrySplit(original, out scheme, out authority, out var pathStart))
-            {
-                throw new ArgumentException("The public base URL must have the form scheme://host[:port][/path].", nameof(publicBaseUrl));
-            }
-
-            var pathEnd = original.AsSpan(pathStart).IndexOfAny('?', '#');
-            prefix = (pathEnd < 0 ? original[pathStart..] : original.Substring(pathStart, pathEnd)).TrimEnd('/');
+            prefix = SplitPublicBaseUrl(publicBaseUrl, out scheme, out authority);
         }
         else
         {
@@ -150,13 +143,52 @@ internal static class TwilioSignature
 
         if (IsWebSocketUpgrade(request))
         {
-            scheme = scheme.Equals("https", StringComparison.OrdinalIgnoreCase) ? "wss"
-                : scheme.Equals("http", StringComparison.OrdinalIgnoreCase) ? "ws"
-                : scheme;
+            scheme = WebSocketScheme(scheme);
         }
 
         return scheme + "://" + authority + target;
     }
+
+    /// <summary>
+    /// The <c>ws</c>/<c>wss</c> URL to write in <c>&lt;Stream url&gt;</c> for a media endpoint at <paramref name="path"/>
+    /// behind <paramref name="publicBaseUrl"/>: exactly the URL <see cref="RequestUrl"/> reconstructs for the upgrade,
+    /// because Twilio signs the attribute as written. So the host keeps the case it was configured with (a
+    /// <see cref="Uri"/> would lower it) and the base path is put before <paramref name="path"/> only when it is not
+    /// already there (an app using <c>UsePathBase</c> with it).
+    /// </summary>
+    /// <param name="publicBaseUrl">The public base URL Twilio was given.</param>
+    /// <param name="path">The endpoint's path as this app sees it (path base included), escaped, starting with '/'.</param>
+    /// <returns>The URL string.</returns>
+    public static string PublicStreamUrl(Uri publicBaseUrl, string path)
+    {
+        ArgumentNullException.ThrowIfNull(publicBaseUrl);
+        ArgumentNullException.ThrowIfNull(path);
+        var prefix = SplitPublicBaseUrl(publicBaseUrl, out var scheme, out var authority);
+        if (prefix.Length > 0 && !StartsWithSegment(path, prefix))
+        {
+            path = prefix + path;
+        }
+
+        return WebSocketScheme(scheme) + "://" + authority + path;
+    }
+
+    /// <summary>Scheme and authority of the public base URL as written, and its path without a trailing slash.</summary>
+    private static string SplitPublicBaseUrl(Uri publicBaseUrl, out string scheme, out string authority)
+    {
+        var original = publicBaseUrl.IsAbsoluteUri ? publicBaseUrl.OriginalString : throw new ArgumentException("The public base URL must be absolute.", nameof(publicBaseUrl));
+        if (!TrySplit(original, out scheme, out authority, out var pathStart))
+        {
+            throw new ArgumentException("The public base URL must have the form scheme://host[:port][/path].", nameof(publicBaseUrl));
+        }
+
+        var pathEnd = original.AsSpan(pathStart).IndexOfAny('?', '#');
+        return (pathEnd < 0 ? original[pathStart..] : original.Substring(pathStart, pathEnd)).TrimEnd('/');
+    }
+
+    private static string WebSocketScheme(string scheme) =>
+        scheme.Equals("https", StringComparison.OrdinalIgnoreCase) ? "wss"
+        : scheme.Equals("http", StringComparison.OrdinalIgnoreCase) ? "ws"
+        : scheme;
 
     /// <summary>
     /// Whether an incoming request carries Twilio's valid signature: a form POST is checked with its form parameters

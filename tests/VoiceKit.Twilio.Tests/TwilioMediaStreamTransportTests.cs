@@ -248,7 +248,8 @@ public sealed class TwilioMediaStreamTransportTests
         Assert.Multiple(() =>
         {
             Assert.That(clear.At - clearCalledAt, Is.LessThanOrEqualTo(Frame), "clear was not sent within a frame");
-            Assert.That((afterClear - clear.Played).Duration(), Is.LessThanOrEqualTo(Frame), "PlayedDuration after clear is not what played");
+            Assert.That(afterClear - clear.Played, Is.LessThanOrEqualTo(TimeSpan.FromMilliseconds(1)), "PlayedDuration after clear counts audio the clear dropped");
+            Assert.That(clear.Played - afterClear, Is.LessThanOrEqualTo(Frame), "PlayedDuration after clear trails what played by more than a frame");
             Assert.That(transport.PlayedDuration, Is.EqualTo(afterClear), "marks flushed by the clear were counted as played");
             Assert.That(twilio.MarkEchoes.Any(m => m.Flushed), Is.True, "the test needs marks pending at the clear");
             Assert.That(twilio.MediaReceived, Is.EqualTo(mediaAtClear), "audio was sent after the clear");
@@ -343,6 +344,39 @@ public sealed class TwilioMediaStreamTransportTests
         await twilio.Closed.WaitAsync(ct);
         Assert.That(received.Ended, Is.True);
         Assert.That(twilio.CloseStatus, Is.EqualTo(WebSocketCloseStatus.InvalidMessageType));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task A_connection_gone_silent_ends_the_call_after_the_idle_timeout(CancellationToken ct)
+    {
+        await using var harness = await Harness.StartAsync(new TwilioOptions { ReceiveIdleTimeout = TimeSpan.FromSeconds(1) });
+        await using var twilio = new SimulatedTwilio(harness.Url) { SendSilenceWhenIdle = false };
+        await twilio.ConnectAsync(ct);
+        await using var transport = await harness.AcceptedAsync(ct);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+
+        // A half-open connection: the socket stays up but nothing arrives (no media, no stop).
+        var received = await ReadAudioAsync(transport, frames: int.MaxValue, ct);
+
+        Assert.That(received.Ended, Is.True, "the call ends instead of hanging");
+        Assert.That(stopwatch.Elapsed, Is.InRange(TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(3)));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task A_connection_carrying_audio_is_not_taken_for_idle(CancellationToken ct)
+    {
+        await using var harness = await Harness.StartAsync(new TwilioOptions { ReceiveIdleTimeout = TimeSpan.FromSeconds(1) });
+        await using var twilio = new SimulatedTwilio(harness.Url);
+        await twilio.ConnectAsync(ct);
+        twilio.StartMedia();
+        await using var transport = await harness.AcceptedAsync(ct);
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5), ct);
+
+        Assert.That(transport.Closed.IsCompleted, Is.False, "20 ms media keeps the call alive");
+        await twilio.HangUpAsync();
     }
 
     [Test]
@@ -520,6 +554,129 @@ public sealed class TwilioMediaStreamTransportTests
         Assert.That(System.Text.Encoding.UTF8.GetString(message.Payload.In(json, scratch)), Is.EqualTo("AAEC/w=="));
         Assert.That(TwilioInboundMessage.TryParse("""{"event":"stop"}{}"""u8, sid, [], out _), Is.False);
         Assert.That(TwilioInboundMessage.TryParse("[1]"u8, sid, [], out _), Is.False);
+    }
+
+    [Test]
+    [CancelAfter(5_000)]
+    public void InboundMessage_WithAnUnpairedSurrogateEscapeIsMalformedNotAnException()
+    {
+        // Utf8JsonReader accepts "\ud800" while reading but throws InvalidOperationException when unescaping it: one
+        // such message must be ignored like any malformed one, not end the call through the receive loop's failure path.
+        var sid = "MZ0123"u8.ToArray();
+        foreach (var json in new[]
+        {
+            """{"event":"mark","streamSid":"MZ0123","mark":{"name":"\ud800"}}"""u8.ToArray(),
+            """{"event":"media","streamSid":"MZ0123","media":{"payload":"\udc00AA=="}}"""u8.ToArray(),
+            """{"event":"dtmf","streamSid":"MZ0123","dtmf":{"digit":"\ud83d"}}"""u8.ToArray(),
+        })
+        {
+            var scratch = new byte[json.Length];
+            Assert.That(TwilioInboundMessage.TryParse(json, sid, scratch, out _), Is.False, System.Text.Encoding.UTF8.GetString(json));
+        }
+    }
+
+    [Test]
+    [CancelAfter(5_000)]
+    public async Task ReceiveMessage_FailingAfterGrowingReturnsOnlyWhatItRentedAndLeavesTheCallersBuffer(CancellationToken ct)
+    {
+        // A message larger than the buffer grows it; if the socket then fails, the caller still holds (and will return)
+        // its original buffer, so the grown one must go back to the pool and the original must not be returned twice.
+        var pool = new TrackingPool();
+        var original = new byte[4096];
+        var socket = new ScriptedReceiveSocket(original.Length, thenFail: true);
+
+        Assert.ThrowsAsync<WebSocketException>(async () =>
+            await TwilioMediaStreamTransport.ReceiveMessageAsync(socket, original, 64 * 1024, pool, ct));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(pool.Returned.Any(a => ReferenceEquals(a, original)), Is.False, "the caller's buffer was returned to the pool while the caller still owns it");
+            Assert.That(pool.Rented.All(r => pool.Returned.Count(a => ReferenceEquals(a, r)) == 1), Is.True, "every array rented while growing went back once");
+        });
+
+        // Success after growing: the caller gets the grown buffer and the original is returned exactly once.
+        var pool2 = new TrackingPool();
+        var original2 = new byte[4096];
+        var received = await TwilioMediaStreamTransport.ReceiveMessageAsync(new ScriptedReceiveSocket(original2.Length, thenFail: false), original2, 64 * 1024, pool2, ct);
+        Assert.Multiple(() =>
+        {
+            Assert.That(received.Length, Is.EqualTo(original2.Length + 10));
+            Assert.That(pool2.Returned.Count(a => ReferenceEquals(a, original2)), Is.EqualTo(1));
+            Assert.That(pool2.Returned.Any(a => ReferenceEquals(a, received.Buffer)), Is.False, "the buffer handed to the caller was returned");
+        });
+    }
+
+    private sealed class TrackingPool : System.Buffers.ArrayPool<byte>
+    {
+        public List<byte[]> Rented { get; } = [];
+
+        public List<byte[]> Returned { get; } = [];
+
+        public override byte[] Rent(int minimumLength)
+        {
+            var array = new byte[minimumLength];
+            lock (Rented)
+            {
+                Rented.Add(array);
+            }
+
+            return array;
+        }
+
+        public override void Return(byte[] array, bool clearArray = false)
+        {
+            lock (Returned)
+            {
+                Returned.Add(array);
+            }
+        }
+    }
+
+    /// <summary>Delivers one fragment filling <c>firstFragment</c> bytes, then fails or ends the message with 10 more bytes.</summary>
+    private sealed class ScriptedReceiveSocket(int firstFragment, bool thenFail) : WebSocket
+    {
+        private int _calls;
+
+        public override WebSocketCloseStatus? CloseStatus => null;
+
+        public override string? CloseStatusDescription => null;
+
+        public override WebSocketState State => WebSocketState.Open;
+
+        public override string? SubProtocol => null;
+
+        public override ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+        {
+            if (_calls++ == 0)
+            {
+                buffer.Span[..firstFragment].Fill((byte)' ');
+                return ValueTask.FromResult(new ValueWebSocketReceiveResult(firstFragment, WebSocketMessageType.Text, endOfMessage: false));
+            }
+
+            if (thenFail)
+            {
+                return ValueTask.FromException<ValueWebSocketReceiveResult>(new WebSocketException(WebSocketError.ConnectionClosedPrematurely));
+            }
+
+            buffer.Span[..10].Fill((byte)' ');
+            return ValueTask.FromResult(new ValueWebSocketReceiveResult(10, WebSocketMessageType.Text, endOfMessage: true));
+        }
+
+        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Abort()
+        {
+        }
+
+        public override void Dispose()
+        {
+        }
     }
 
     private static byte[] RandomAudio(int length)

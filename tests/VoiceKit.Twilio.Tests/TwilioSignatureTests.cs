@@ -405,6 +405,38 @@ public sealed class TwilioSignatureTests
         Assert.That(await TwilioSignature.IsValidAsync(context.Request, Token, publicBaseUrl, CancellationToken.None), Is.True);
     }
 
+    // Twilio signs the upgrade over the <Stream url> exactly as written, so the URL the webhook writes must be the URL
+    // the media endpoint reconstructs: same host case as the configured PublicBaseUrl, and its path prefix once even when
+    // the app also uses UsePathBase with it (the validator accepts both forms; the TwiML must match them).
+    [TestCase("https://voice.example.com", "")]
+    [TestCase("https://Voice.Example.com", "")]
+    [TestCase("https://voice.example.com/api", "")]
+    [TestCase("https://voice.example.com/api", "/api")]
+    [TestCase("https://Voice.Example.com:8443/Api/", "/Api")]
+    public async Task The_stream_url_written_in_TwiML_is_the_url_the_upgrade_is_validated_against(string publicBaseUrl, string pathBase)
+    {
+        var options = new TwilioOptions { AuthToken = Token, PublicBaseUrl = new Uri(publicBaseUrl) };
+        var endpoints = new TwilioEndpoints(options, services: null!, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, "/twilio");
+        var webhook = new DefaultHttpContext();
+        webhook.Request.Method = "POST";
+        webhook.Request.Scheme = "http";
+        webhook.Request.Host = new HostString("127.0.0.1:5000");
+        webhook.Request.PathBase = pathBase;
+        webhook.Request.Path = "/twilio/voice";
+        var twiml = System.Xml.Linq.XDocument.Parse(TwiML.ConnectStream(endpoints.StreamUrl(webhook.Request), []));
+        var written = (string)twiml.Root!.Element("Connect")!.Element("Stream")!.Attribute("url")!;
+
+        var upgrade = WebSocketUpgrade("http", "127.0.0.1:5000", "/twilio/media", TwilioSignature.Compute(written, null, Token));
+        upgrade.Request.PathBase = pathBase;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(written, Does.StartWith("wss://"));
+            Assert.That(TwilioSignature.RequestUrl(upgrade.Request, options.PublicBaseUrl), Is.EqualTo(written));
+            Assert.That(await TwilioSignature.IsValidAsync(upgrade.Request, Token, options.PublicBaseUrl, CancellationToken.None), Is.True);
+        });
+    }
+
     [Test]
     public async Task Get_webhook_is_signed_over_the_url_with_its_query()
     {

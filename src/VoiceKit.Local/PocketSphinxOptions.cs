@@ -1,0 +1,54 @@
+namespace VoiceKit.Local;
+
+/// <summary>
+/// Settings for offline speech-to-text with PocketSphinx. The defaults are the US English model of the Debian package
+/// <c>pocketsphinx-en-us</c>. Pass the options to <see cref="PocketSphinxExtensions.AsPocketSphinxSpeechToText"/>, which
+/// validates them and takes a copy: later changes do not affect a recogniser already created.
+/// </summary>
+/// <remarks>Not thread-safe; configure on one thread, then create the recogniser.</remarks>
+public sealed class PocketSphinxOptions
+{
+    /// <summary>The directory where Debian installs the US English model.</summary>
+    public const string DebianModelDirectory = "/usr/share/pocketsphinx/model/en-us";
+
+    /// <summary>The acoustic model directory (<c>-hmm</c>); <c>/usr/share/pocketsphinx/model/en-us/en-us</c> by default.</summary>
+    public string AcousticModelPath { get; set; } = Path.Combine(DebianModelDirectory, "en-us");
+
+    /// <summary>The n-gram language model (<c>-lm</c>); <c>/usr/share/pocketsphinx/model/en-us/en-us.lm.bin</c> by default.</summary>
+    public string LanguageModelPath { get; set; } = Path.Combine(DebianModelDirectory, "en-us.lm.bin");
+
+    /// <summary>The pronunciation dictionary (<c>-dict</c>); <c>/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict</c> by default.</summary>
+    public string DictionaryPath { get; set; } = Path.Combine(DebianModelDirectory, "cmudict-en-us.dict");
+
+    /// <summary>How much audio passes between checks of the partial hypothesis for an interim update; 100 ms by default.</summary>
+    public TimeSpan InterimInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Whether PocketSphinx writes its (verbose) log to standard error. Off by default; the switch is process-wide.</summary>
+    public bool EnableNativeLog { get; set; }
+
+    internal PocketSphinxOptions Clone() => (PocketSphinxOptions)MemberwiseClone();
+
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="InvalidOperationException">A path is empty or does not exist, or the interval is not positive.</exception>
+    internal void Validate()
+    {
+        RequireExisting(AcousticModelPath, nameof(AcousticModelPath), directory: true);
+        RequireExisting(LanguageModelPath, nameof(LanguageModelPath), directory: false);
+        RequireExisting(DictionaryPath, nameof(DictionaryPath), directory: false);
+        if (InterimInterval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{nameof(PocketSphinxOptions)}.{nameof(InterimInterval)} must be positive.");
+        }
+    }
+
+    private static void RequireExisting(string path, string option, bool directory)
+    {
+        var exists = !string.IsNullOrWhiteSpace(path) && (directory ? Directory.Exists(path) : File.Exists(path));
+        if (!exists)
+        {
+            throw new InvalidOperationException(
+                $"{nameof(PocketSphinxOptions)}.{option}: the PocketSphinx model {(directory ? "directory" : "file")} '{path}' does not exist. " +
+                "Install the Debian package pocketsphinx-en-us (apt-get install libpocketsphinx3 pocketsphinx-en-us) or point the option at your model.");
+        }
+    }
+}

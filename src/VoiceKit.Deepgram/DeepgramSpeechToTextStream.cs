@@ -157,13 +157,8 @@ internal sealed class DeepgramSpeechToTextStream : ISpeechToTextStream
         }
     }
 
-    public async IAsyncEnumerable<TranscriptUpdate> ReadUpdatesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var update in _updates.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return update;
-        }
-    }
+    public IAsyncEnumerable<TranscriptUpdate> ReadUpdatesAsync(CancellationToken cancellationToken = default) =>
+        _updates.Reader.ReadAllAsync(cancellationToken);
 
     /// <summary>Sends CloseStream, waits up to <see cref="CloseTimeout"/> for Deepgram's last results and close, then aborts.</summary>
     public async ValueTask DisposeAsync()

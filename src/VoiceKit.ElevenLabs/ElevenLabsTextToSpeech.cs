@@ -95,22 +95,31 @@ internal sealed class ElevenLabsTextToSpeech : ITextToSpeech, IAsyncDisposable, 
         return stream;
     }
 
-    /// <summary>Closes the warm socket (politely, briefly) and waits for background connects to finish. Idempotent.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Marks the synthesiser disposed (once) and takes the warm socket and the background connect to tear down.</summary>
+    private bool TryBeginDispose(out ElevenLabsWarmConnection? warm, out Task background)
     {
-        ElevenLabsWarmConnection? warm;
-        Task background;
         lock (_gate)
         {
+            warm = _warm;
+            background = _background;
             if (_disposed)
             {
-                return;
+                warm = null;
+                return false;
             }
 
             _disposed = true;
-            warm = _warm;
             _warm = null;
-            background = _background;
+            return true;
+        }
+    }
+
+    /// <summary>Closes the warm socket (politely, briefly) and waits for background connects to finish. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!TryBeginDispose(out var warm, out var background))
+        {
+            return;
         }
 
         await _lifetime.CancelAsync().ConfigureAwait(false);
@@ -129,17 +138,9 @@ internal sealed class ElevenLabsTextToSpeech : ITextToSpeech, IAsyncDisposable, 
     /// </summary>
     public void Dispose()
     {
-        ElevenLabsWarmConnection? warm;
-        lock (_gate)
+        if (!TryBeginDispose(out var warm, out _))
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            warm = _warm;
-            _warm = null;
+            return;
         }
 
         _lifetime.Cancel();

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -104,13 +103,8 @@ internal sealed class OpenAISpeechToTextStream : ISpeechToTextStream
         return ValueTask.CompletedTask;
     }
 
-    public async IAsyncEnumerable<TranscriptUpdate> ReadUpdatesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var update in _updates.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return update;
-        }
-    }
+    public IAsyncEnumerable<TranscriptUpdate> ReadUpdatesAsync(CancellationToken cancellationToken = default) =>
+        _updates.Reader.ReadAllAsync(cancellationToken);
 
     /// <summary>Stops at once: the request in flight is cancelled (its connection closed) and utterances not yet sent are dropped.</summary>
     public async ValueTask DisposeAsync()

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using VoiceKit.Audio;
 
@@ -97,13 +96,8 @@ public sealed class ScriptedSpeechToText(ScriptedRecognizer recognizer) : ISpeec
             return ValueTask.CompletedTask;
         }
 
-        public async IAsyncEnumerable<TranscriptUpdate> ReadUpdatesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            await foreach (var update in _updates.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return update;
-            }
-        }
+        public IAsyncEnumerable<TranscriptUpdate> ReadUpdatesAsync(CancellationToken cancellationToken = default) =>
+            _updates.Reader.ReadAllAsync(cancellationToken);
 
         public ValueTask DisposeAsync()
         {

@@ -11,11 +11,20 @@ public static class PocketSphinxExtensions
     /// </summary>
     /// <param name="options">The settings.</param>
     /// <returns>The recogniser.</returns>
-    /// <exception cref="InvalidOperationException">The options are invalid or a model path does not exist.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The options are invalid, a model path does not exist, or a word of <see cref="PocketSphinxOptions.DomainPhrases"/> is not in the dictionary.
+    /// </exception>
     public static ISpeechToText AsPocketSphinxSpeechToText(this PocketSphinxOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return new PocketSphinxSpeechToText(options.Clone());
+        var copy = options.Clone();
+        if (copy.DomainPhrases.Count > 0)
+        {
+            // Built (or found in the cache) here, so a word missing from the dictionary fails now, not on the first call.
+            copy.LanguageModelPath = PocketSphinxDomainLanguageModel.PathFor(copy.DomainPhrases, copy.DictionaryPath);
+        }
+
+        return new PocketSphinxSpeechToText(copy);
     }
 }

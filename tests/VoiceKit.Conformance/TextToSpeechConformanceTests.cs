@@ -5,13 +5,26 @@ using VoiceKit.Audio;
 namespace VoiceKit.Conformance;
 
 /// <summary>
-/// What every <see cref="ITextToSpeech"/> adapter must do, run against the adapter's local protocol stand-in: speak every
-/// segment in order (and say which segment each piece of audio speaks), start speaking before the reply's text is
-/// complete, stop at once on barge-in with nothing of the abandoned reply leaking into the next, fail a reply whose
-/// connection drops with a typed error (and recover for the next), fail at start on bad credentials, turn a malformed
-/// server message into a typed error instead of a hang, and leave nothing running after dispose.
+/// What every <see cref="ITextToSpeech"/> adapter must do, run against the adapter's local protocol stand-in (or, for an
+/// in-process engine, against the engine itself): speak every segment in order (and say which segment each piece of
+/// audio speaks), start speaking before the reply's text is complete, stop at once on barge-in with nothing of the
+/// abandoned reply leaking into the next, fail a reply whose connection drops with a typed error (and recover for the
+/// next), fail at start on bad credentials, turn a malformed server message into a typed error instead of a hang, and
+/// leave nothing running after dispose.
 /// </summary>
-/// <remarks>The stand-in must synthesise with <see cref="ScriptedVoice"/> in the format the adapter asked for.</remarks>
+/// <remarks>
+/// <para>
+/// By default the stand-in must synthesise with <see cref="ScriptedVoice"/> in the format the adapter asked for, and
+/// <see cref="AssertSpeaksAsync"/> reads the audio back into exactly the text sent.
+/// </para>
+/// <para>
+/// An engine with a real voice overrides <see cref="AssertSpeaksAsync"/> with checks its audio can fail (audible, as long
+/// as its text takes to say, recognised back where a recogniser hears the voice well). What has no meaning for an engine
+/// that runs in process is switched off by <see cref="HasConnection"/>, <see cref="HasCredentials"/> and
+/// <see cref="HasServerMessages"/>: those tests are ignored with the reason, never passed vacuously, and the stand-in
+/// members they need are not called.
+/// </para>
+/// </remarks>
 public abstract class TextToSpeechConformanceTests
 {
     /// <summary>How long any single expectation may take before the test fails instead of hanging.</summary>
@@ -28,32 +41,65 @@ public abstract class TextToSpeechConformanceTests
     /// <summary>Whether <see cref="SpeechAudio.Segment"/> is reported (not -1).</summary>
     protected virtual bool ReportsSegments => true;
 
-    /// <summary>Connections (or requests) the stand-in holds open right now.</summary>
-    protected abstract int OpenServerConnections { get; }
+    /// <summary>
+    /// Whether the adapter talks to a server over a connection the stand-in can drop, slow down and count. True unless
+    /// overridden; when false the dropped-connection and slow-first-byte tests are ignored and
+    /// <see cref="OpenServerConnections"/>, <see cref="DropConnectionAfter"/> and <see cref="DelayFirstAudio"/> are never called.
+    /// </summary>
+    protected virtual bool HasConnection => true;
 
-    /// <summary>Starts the adapter's stand-in on 127.0.0.1.</summary>
+    /// <summary>Whether the adapter is configured with credentials a server can reject. True unless overridden; when false the bad-credentials test is ignored.</summary>
+    protected virtual bool HasCredentials => true;
+
+    /// <summary>Whether audio arrives in server messages that can be malformed. True unless overridden; when false that test is ignored and <see cref="SendMalformedMessageNext"/> is never called.</summary>
+    protected virtual bool HasServerMessages => true;
+
+    /// <summary>Connections (or requests) the stand-in holds open right now. Only called when <see cref="HasConnection"/>.</summary>
+    protected virtual int OpenServerConnections =>
+        throw new NotSupportedException($"{GetType().Name} has a connection ({nameof(HasConnection)}) but does not override {nameof(OpenServerConnections)}.");
+
+    /// <summary>Starts the adapter's stand-in on 127.0.0.1. Nothing to start by default (an in-process engine); an override may call <see cref="Assert.Ignore(string)"/> when the engine is not installed.</summary>
     /// <returns>A task that completes when the stand-in accepts connections.</returns>
-    protected abstract ValueTask StartServerAsync();
+    protected virtual ValueTask StartServerAsync() => ValueTask.CompletedTask;
 
-    /// <summary>Stops the stand-in.</summary>
+    /// <summary>Stops the stand-in; nothing to stop by default.</summary>
     /// <returns>A task that completes when it has stopped.</returns>
-    protected abstract ValueTask StopServerAsync();
+    protected virtual ValueTask StopServerAsync() => ValueTask.CompletedTask;
 
     /// <summary>Creates the adapter, pointed at the stand-in.</summary>
-    /// <param name="validCredentials">False to configure a key the stand-in rejects as the vendor does; it contains <see cref="BadKeyMarker"/>.</param>
+    /// <param name="validCredentials">False to configure a key the stand-in rejects as the vendor does; it contains <see cref="BadKeyMarker"/>. Only false when <see cref="HasCredentials"/>.</param>
     /// <returns>The adapter.</returns>
     protected abstract ITextToSpeech CreateSynthesizer(bool validCredentials = true);
 
-    /// <summary>Makes the stand-in drop the next reply's connection (or response) the way the vendor does, after sending <paramref name="audioBytes"/> bytes of audio.</summary>
+    /// <summary>Makes the stand-in drop the next reply's connection (or response) the way the vendor does, after sending <paramref name="audioBytes"/> bytes of audio. Only called when <see cref="HasConnection"/>.</summary>
     /// <param name="audioBytes">Audio to send first.</param>
-    protected abstract void DropConnectionAfter(int audioBytes);
+    protected virtual void DropConnectionAfter(int audioBytes) =>
+        throw new NotSupportedException($"{GetType().Name} has a connection ({nameof(HasConnection)}) but does not override {nameof(DropConnectionAfter)}.");
 
-    /// <summary>Makes the stand-in send one malformed message in the next reply, in place of audio.</summary>
-    protected abstract void SendMalformedMessageNext();
+    /// <summary>Makes the stand-in send one malformed message in the next reply, in place of audio. Only called when <see cref="HasServerMessages"/>.</summary>
+    protected virtual void SendMalformedMessageNext() =>
+        throw new NotSupportedException($"{GetType().Name} has server messages ({nameof(HasServerMessages)}) but does not override {nameof(SendMalformedMessageNext)}.");
 
-    /// <summary>A slow first byte: makes the stand-in hold back the first audio of the next reply (or request) by <paramref name="delay"/>; zero turns it off.</summary>
+    /// <summary>A slow first byte: makes the stand-in hold back the first audio of the next reply (or request) by <paramref name="delay"/>; zero turns it off. Only called when <see cref="HasConnection"/>.</summary>
     /// <param name="delay">How long.</param>
-    protected abstract void DelayFirstAudio(TimeSpan delay);
+    protected virtual void DelayFirstAudio(TimeSpan delay) =>
+        throw new NotSupportedException($"{GetType().Name} has a connection ({nameof(HasConnection)}) but does not override {nameof(DelayFirstAudio)}.");
+
+    /// <summary>
+    /// Asserts that <paramref name="audio"/> speaks <paramref name="text"/> and nothing else. By default it is read back
+    /// with <see cref="ScriptedVoice"/> and must be exactly the text's words; an engine with a real voice checks what its
+    /// audio can be held to (and what lost, leaked or reordered audio would break).
+    /// </summary>
+    /// <param name="audio">All the audio received for the text, concatenated.</param>
+    /// <param name="format">Its format (the one the stream was opened with).</param>
+    /// <param name="text">The text sent.</param>
+    /// <param name="because">What the check proves.</param>
+    /// <returns>A task.</returns>
+    protected virtual ValueTask AssertSpeaksAsync(byte[] audio, AudioFormat format, string text, string because)
+    {
+        Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words(text)), because);
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>Starts the stand-in.</summary>
     /// <returns>A task.</returns>
@@ -84,14 +130,14 @@ public abstract class TextToSpeechConformanceTests
             var chunks = await reading.WaitAsync(Patience);
 
             var all = Concat(chunks.Select(c => c.Audio));
-            Assert.That(Words(ScriptedVoice.Read(all, format)), Is.EqualTo(Words(string.Concat(s_reply))), "the audio speaks the reply, in order");
+            await AssertSpeaksAsync(all, format, string.Concat(s_reply), "the audio speaks the reply, in order");
             if (ReportsSegments)
             {
                 Assert.That(chunks.Select(c => c.Segment), Is.Ordered, "segments never go backwards");
                 for (var s = 0; s < s_reply.Length; s++)
                 {
                     var audio = Concat(chunks.Where(c => c.Segment == s).Select(c => c.Audio));
-                    Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words(s_reply[s])), $"segment {s}'s audio speaks segment {s}");
+                    await AssertSpeaksAsync(audio, format, s_reply[s], $"segment {s}'s audio speaks segment {s}");
                 }
             }
         }
@@ -158,10 +204,10 @@ public abstract class TextToSpeechConformanceTests
             await using var second = await synthesizer.StartAsync(format);
             var secondReading = ReadAllAsync(second);
             await second.SendTextAsync("Of course. ");
-            await second.SendTextAsync("Go ahead.");
+            await second.SendTextAsync("Let me look that up.");
             await second.FlushAsync();
             var audio = Concat((await secondReading.WaitAsync(Patience)).Select(c => c.Audio));
-            Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words("Of course. Go ahead.")), "nothing of the abandoned reply is heard in the next");
+            await AssertSpeaksAsync(audio, format, "Of course. Let me look that up.", "nothing of the abandoned reply is heard in the next");
         }
         finally
         {
@@ -173,6 +219,7 @@ public abstract class TextToSpeechConformanceTests
     [CancelAfter(30_000)]
     public async Task A_slow_first_byte_is_waited_for_not_mistaken_for_a_failure()
     {
+        RequireConnection("no server to hold back the first byte");
         var synthesizer = CreateSynthesizer();
         var format = synthesizer.SelectOutputFormat(CallFormat);
         try
@@ -186,7 +233,7 @@ public abstract class TextToSpeechConformanceTests
             await stream.FlushAsync();
             var audio = Concat((await reading.WaitAsync(Patience)).Select(c => c.Audio));
             Assert.That(stopwatch.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1.3)), "the stand-in did hold the first byte back");
-            Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words("One moment please. Let me look that up.")));
+            await AssertSpeaksAsync(audio, format, "One moment please. Let me look that up.", "the reply after the slow first byte, whole");
         }
         finally
         {
@@ -198,6 +245,7 @@ public abstract class TextToSpeechConformanceTests
     [CancelAfter(30_000)]
     public async Task Barge_in_before_the_first_byte_returns_at_once()
     {
+        RequireConnection("no server to hold back the first byte");
         var synthesizer = CreateSynthesizer();
         var format = synthesizer.SelectOutputFormat(CallFormat);
         try
@@ -227,7 +275,7 @@ public abstract class TextToSpeechConformanceTests
             await second.SendTextAsync("Go ahead.");
             await second.FlushAsync();
             var audio = Concat((await secondReading.WaitAsync(Patience)).Select(c => c.Audio));
-            Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words("Go ahead.")), "the next reply is clean and prompt");
+            await AssertSpeaksAsync(audio, format, "Go ahead.", "the next reply is clean and prompt");
         }
         finally
         {
@@ -239,6 +287,7 @@ public abstract class TextToSpeechConformanceTests
     [CancelAfter(30_000)]
     public async Task A_dropped_connection_fails_the_reply_with_a_provider_error_and_the_next_reply_works()
     {
+        RequireConnection("nothing to drop");
         var synthesizer = CreateSynthesizer();
         var format = synthesizer.SelectOutputFormat(CallFormat);
         try
@@ -262,7 +311,7 @@ public abstract class TextToSpeechConformanceTests
             await next.SendTextAsync("Sorry, as I was saying.");
             await next.FlushAsync();
             var audio = Concat((await nextReading.WaitAsync(Patience)).Select(c => c.Audio));
-            Assert.That(Words(ScriptedVoice.Read(audio, format)), Is.EqualTo(Words("Sorry, as I was saying.")), "the next reply works on a new connection");
+            await AssertSpeaksAsync(audio, format, "Sorry, as I was saying.", "the next reply works on a new connection");
         }
         finally
         {
@@ -274,6 +323,11 @@ public abstract class TextToSpeechConformanceTests
     [CancelAfter(30_000)]
     public async Task Bad_credentials_fail_at_start_with_an_AuthenticationException()
     {
+        if (!HasCredentials)
+        {
+            Assert.Ignore($"no credentials: {GetType().Name} needs none (an in-process engine)");
+        }
+
         var synthesizer = CreateSynthesizer(validCredentials: false);
         try
         {
@@ -290,6 +344,11 @@ public abstract class TextToSpeechConformanceTests
     [CancelAfter(30_000)]
     public async Task A_malformed_server_message_becomes_a_provider_error_not_a_hang()
     {
+        if (!HasServerMessages)
+        {
+            Assert.Ignore($"no server messages: {GetType().Name} synthesises in process");
+        }
+
         var synthesizer = CreateSynthesizer();
         try
         {
@@ -318,7 +377,11 @@ public abstract class TextToSpeechConformanceTests
         var weak = await UseAndDisposeAsync(synthesizer, CallFormat);
         await DisposeSynthesizerAsync(synthesizer);
 
-        await Eventually.HoldsAsync(() => OpenServerConnections == 0, Patience, "the stand-in sees every connection closed");
+        if (HasConnection)
+        {
+            await Eventually.HoldsAsync(() => OpenServerConnections == 0, Patience, "the stand-in sees every connection closed");
+        }
+
         await Eventually.AssertCollectedAsync(weak, "stream");
     }
 
@@ -376,6 +439,14 @@ public abstract class TextToSpeechConformanceTests
     protected static string Words(string text) => ScriptedSpeech.Normalize(text);
 
     private static byte[] Concat(IEnumerable<byte[]> pieces) => [.. pieces.SelectMany(p => p)];
+
+    private void RequireConnection(string what)
+    {
+        if (!HasConnection)
+        {
+            Assert.Ignore($"no connection: {GetType().Name} runs in process, {what}");
+        }
+    }
 
     /// <summary>A send may fail once the provider has dropped; what matters is how the reading side ends.</summary>
     private static async Task SendIgnoringProviderErrorsAsync(Func<ValueTask> send)

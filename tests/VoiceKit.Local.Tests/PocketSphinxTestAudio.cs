@@ -10,12 +10,12 @@ internal static class PocketSphinxTestAudio
     /// <summary>Skips the test unless PocketSphinx, its US English model and the flite tool are installed.</summary>
     public static void RequireEngine()
     {
-        if (!NativeLibrary.TryLoad("libpocketsphinx.so.3", out _) || !NativeLibrary.TryLoad("libsphinxbase.so.3", out _))
+        if (!IsLibraryInstalled())
         {
             Assert.Ignore("libpocketsphinx3 is not installed.");
         }
 
-        if (!File.Exists(new PocketSphinxOptions().LanguageModelPath))
+        if (!IsModelInstalled())
         {
             Assert.Ignore("pocketsphinx-en-us is not installed.");
         }
@@ -57,6 +57,43 @@ internal static class PocketSphinxTestAudio
         }
     }
 
+    /// <summary>
+    /// What PocketSphinx (generic US English model) hears in the audio, decoded at 16 kHz; null when PocketSphinx or its
+    /// model is not installed. Used to read synthesised speech back.
+    /// </summary>
+    public static async Task<string?> TryRecognizeAsync(byte[] audio, AudioFormat format, CancellationToken cancellationToken)
+    {
+        if (!IsEngineInstalled())
+        {
+            return null;
+        }
+
+        var wideband = AudioFormat.Pcm16Khz;
+        var converter = new AudioConverter(format, wideband);
+        var samples = new byte[converter.GetMaxOutputLength(audio.Length) + converter.GetMaxOutputLength(4096)];
+        var length = converter.Convert(audio, samples);
+        length += converter.Flush(samples.AsSpan(length));
+
+        await using var stream = await new PocketSphinxOptions().AsPocketSphinxSpeechToText().StartAsync(wideband, cancellationToken);
+        var frame = wideband.BytesPer(20);
+        for (var offset = 0; offset < length; offset += frame)
+        {
+            await stream.SendAudioAsync(samples.AsMemory(offset, Math.Min(frame, length - offset)), cancellationToken);
+        }
+
+        await stream.SendAudioAsync(Silence(wideband, 300), cancellationToken);
+        await stream.FinalizeAsync(cancellationToken);
+        await foreach (var update in stream.ReadUpdatesAsync(cancellationToken))
+        {
+            if (update.Kind == TranscriptUpdateKind.Final)
+            {
+                return update.Text;
+            }
+        }
+
+        throw new AssertionException("the PocketSphinx stream ended without a final");
+    }
+
     /// <summary>Silence in the format (mu-law silence is 0xFF, PCM silence is zero).</summary>
     public static byte[] Silence(AudioFormat format, int milliseconds)
     {
@@ -73,33 +110,15 @@ internal static class PocketSphinxTestAudio
         return silence;
     }
 
-    /// <summary>Word error rate: word-level edit distance over the reference's word count.</summary>
-    public static double WordErrorRate(string reference, string hypothesis)
-    {
-        var expected = reference.ToUpperInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var actual = hypothesis.ToUpperInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var distance = new int[expected.Length + 1, actual.Length + 1];
-        for (var i = 0; i <= expected.Length; i++)
-        {
-            distance[i, 0] = i;
-        }
+    /// <summary>Word error rate: word-level edit distance over the reference's word count (normalised words).</summary>
+    public static double WordErrorRate(string reference, string hypothesis) => Testing.WordErrorRate.Compute(reference, hypothesis);
 
-        for (var j = 0; j <= actual.Length; j++)
-        {
-            distance[0, j] = j;
-        }
+    private static bool IsEngineInstalled() => IsLibraryInstalled() && IsModelInstalled();
 
-        for (var i = 1; i <= expected.Length; i++)
-        {
-            for (var j = 1; j <= actual.Length; j++)
-            {
-                var substitution = distance[i - 1, j - 1] + (expected[i - 1] == actual[j - 1] ? 0 : 1);
-                distance[i, j] = Math.Min(substitution, Math.Min(distance[i - 1, j] + 1, distance[i, j - 1] + 1));
-            }
-        }
+    private static bool IsLibraryInstalled() =>
+        NativeLibrary.TryLoad("libpocketsphinx.so.3", out _) && NativeLibrary.TryLoad("libsphinxbase.so.3", out _);
 
-        return (double)distance[expected.Length, actual.Length] / expected.Length;
-    }
+    private static bool IsModelInstalled() => File.Exists(new PocketSphinxOptions().LanguageModelPath);
 
     private static string? FindFlite() =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)

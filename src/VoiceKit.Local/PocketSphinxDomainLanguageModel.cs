@@ -21,12 +21,12 @@ internal static class PocketSphinxDomainLanguageModel
     private const string SentenceEnd = "</s>";
 
     /// <summary>Writes (once; the name is the content's hash) the model for the phrases and returns its path.</summary>
-    /// <param name="phrases">The sentences; punctuation is ignored, case folded.</param>
+    /// <param name="phrases">The sentences; case is folded, and punctuation marks the clauses each also counts as a sentence.</param>
     /// <param name="dictionaryPath">The pronunciation dictionary every word must be in.</param>
     /// <exception cref="InvalidOperationException">A word is not in the dictionary, or there are no words at all.</exception>
     public static string PathFor(IEnumerable<string> phrases, string dictionaryPath)
     {
-        var sentences = phrases.Select(Tokenize).Where(words => words.Length > 0).ToList();
+        var sentences = phrases.SelectMany(Sentences).ToList();
         if (sentences.Count == 0)
         {
             throw new InvalidOperationException($"{nameof(PocketSphinxOptions)}.{nameof(PocketSphinxOptions.DomainPhrases)} has no words.");
@@ -48,6 +48,34 @@ internal static class PocketSphinxDomainLanguageModel
         }
 
         return path;
+    }
+
+    /// <summary>
+    /// The sentences a phrase gives the model: the whole phrase, and each of its clauses (split at , . ; : ? !) on its
+    /// own. The session asks the recogniser for a final whenever the caller pauses, and people pause where writers put
+    /// commas, so "hi, i'm calling about my parcel" also arrives as "hi" and "i'm calling about my parcel": each must be
+    /// a likely sentence, or a lone "hi" is heard as the likeliest short sentence the model knows ("bye").
+    /// </summary>
+    internal static IEnumerable<string[]> Sentences(string phrase)
+    {
+        var whole = Tokenize(phrase);
+        if (whole.Length == 0)
+        {
+            yield break;
+        }
+
+        yield return whole;
+        var clauses = phrase.Split([',', '.', ';', ':', '?', '!'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(Tokenize)
+            .Where(words => words.Length > 0)
+            .ToList();
+        if (clauses.Count > 1)
+        {
+            foreach (var clause in clauses)
+            {
+                yield return clause;
+            }
+        }
     }
 
     /// <summary>Lower-case words; punctuation other than a word-internal apostrophe separates or is dropped.</summary>

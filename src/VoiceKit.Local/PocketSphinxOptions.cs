@@ -25,7 +25,9 @@ public sealed class PocketSphinxOptions
     /// one"). When any are given, the recogniser decodes with a small trigram model built from them instead of
     /// <see cref="LanguageModelPath"/>: far fewer errors on a narrow domain (the demo's caller lines on phone audio:
     /// see docs/offline.md), but only words that occur in the phrases can be recognised. Every word must be in the
-    /// dictionary; write numbers as words. Include digit strings in varied orders if callers dictate numbers.
+    /// dictionary; write numbers as words. Include digit strings in varied orders if callers dictate numbers. Write the
+    /// commas and full stops where callers pause ("hi, i'm calling about my parcel"): each clause also becomes a
+    /// sentence of the model, since a pause may end the recogniser's utterance there.
     /// </summary>
     public IList<string> DomainPhrases { get; private set; } = new List<string>();
 

@@ -51,6 +51,16 @@ public sealed class PocketSphinxDomainLanguageModelTests
     }
 
     [Test]
+    public void Each_clause_of_a_phrase_is_also_a_sentence(CancellationToken cancellationToken)
+    {
+        var sentences = PocketSphinxDomainLanguageModel.Sentences("Hi, I'm calling about my parcel. Thanks!").Select(w => string.Join(' ', w));
+        Assert.That(sentences, Is.EqualTo(new[] { "hi i'm calling about my parcel thanks", "hi", "i'm calling about my parcel", "thanks" }));
+
+        var model = Arpa.Parse(PocketSphinxDomainLanguageModel.Build(PocketSphinxDomainLanguageModel.Sentences("hi, i'm calling about my parcel").ToList()));
+        Assert.That(model.Probability(["<s>", "hi"], "</s>"), Is.GreaterThan(0.2), "a lone 'hi' (the caller paused after it) is a likely sentence");
+    }
+
+    [Test]
     public void Punctuation_and_case_are_ignored_and_apostrophes_kept(CancellationToken cancellationToken) =>
         Assert.That(PocketSphinxDomainLanguageModel.Tokenize("No, that's all. 'Thanks!'"), Is.EqualTo(new[] { "no", "that's", "all", "thanks" }));
 

@@ -1213,11 +1213,26 @@ public sealed class VoiceCall : IAsyncDisposable
     }
 
     /// <summary>Whether <paramref name="update"/> only repeats (part of) the turn already answered, ignoring case and punctuation.</summary>
-    private static bool IsTailOf(string consumed, string update)
+    /// <summary>
+    /// Whether a transcript update that arrived after its turn was answered belongs to that turn: its words are part of
+    /// what was answered, or mostly the same words (at least two in three), since a recogniser's final often revises a
+    /// word or two of the interim the turn was answered on ("hi eight i'm calling" becomes "hi i'm calling"). Only asked
+    /// while no new speech has started since the turn ended.
+    /// </summary>
+    internal static bool IsTailOf(string consumed, string update)
     {
         static string Normalize(string s) => new([.. s.Where(c => char.IsLetterOrDigit(c) || c == ' ').Select(char.ToLowerInvariant)]);
         var u = Normalize(update).Trim();
-        return u.Length == 0 || Normalize(consumed).Contains(u, StringComparison.Ordinal);
+        var c = Normalize(consumed);
+        if (u.Length == 0 || c.Contains(u, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var updateWords = u.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var unmatched = c.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var shared = updateWords.Count(word => unmatched.Remove(word));
+        return updateWords.Length >= 2 && shared * 3 >= updateWords.Length * 2;
     }
 
     private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : a + " " + b;

@@ -30,7 +30,7 @@ internal static class DemoCall
     /// <param name="engines">The agent's engines.</param>
     /// <param name="outputDirectory">Where call.wav, transcript.json and timeline.html go (created if missing).</param>
     /// <param name="console">Where the live transcript goes.</param>
-    /// <param name="cancellationToken">Ends the call.</param>
+    /// <param name="cancellationToken">Ends the call early (the reports are still written).</param>
     public static async Task<DemoResult> RunAsync(DemoEngines engines, string outputDirectory, LiveConsole console, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(outputDirectory);
@@ -62,23 +62,30 @@ internal static class DemoCall
         var startedAt = DateTimeOffset.Now;
         var events = new List<CallEvent>();
         var call = agent.StartCall(transport);
-        CallSummary summary;
-        await using (call.ConfigureAwait(false))
-        {
-            var listener = Task.Run(
-                async () =>
-                {
-                    await foreach (var e in call.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        events.Add(e);
-                        console.Show(e);
-                    }
-                },
-                cancellationToken);
 
+        // The listener ends when the call is disposed; it is never cancelled, so no event is lost from the reports.
+        var listener = Task.Run(async () =>
+        {
+            await foreach (var e in call.ReadEventsAsync().ConfigureAwait(false))
+            {
+                events.Add(e);
+                console.Show(e);
+            }
+        });
+
+        Exception? failure = null;
+        CallSummary summary;
+        try
+        {
             try
             {
                 await caller.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // A caller that gave up (the agent stopped answering) or a cancelled demo: end the call and still write
+                // the reports, which are what shows what went wrong.
+                failure = e;
             }
             finally
             {
@@ -88,7 +95,10 @@ internal static class DemoCall
                 }
             }
 
-            summary = await call.Completion.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            summary = await call.Completion.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
             await call.DisposeAsync().ConfigureAwait(false);
             await listener.ConfigureAwait(false);
         }
@@ -97,9 +107,11 @@ internal static class DemoCall
         CallTranscriptWriter.Write(record, transcriptPath);
         CallTimelineWriter.Write(record, timelinePath);
 
-        var said = string.Join(' ', CallerScript.Lines.Select(CallerScript.Words));
+        var said = string.Join(' ', caller.Spoken.Select(s => CallerScript.Words(s.Line))); // the lines actually said
         var heard = string.Join(' ', events.OfType<CallerSpokeEvent>().Select(e => e.Text));
+        var succeeded = failure is null && summary.EndReason == CallEndReason.AgentHungUp && caller.Spoken.Count == CallerScript.Lines.Count &&
+            events.OfType<ToolCalledEvent>().Any(t => t.Name == ParcelDeskChatClient.OrderTool && !t.Failed);
         return new DemoResult(summary, events, recordingPath, transcriptPath, timelinePath,
-            WordErrorRate.Compute(said, heard), WordErrorRate.Words(said).Length, caller.AnswerDelays);
+            WordErrorRate.Compute(said, heard), WordErrorRate.Words(said).Length, caller.AnswerDelays, failure, succeeded);
     }
 }

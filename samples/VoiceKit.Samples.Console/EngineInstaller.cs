@@ -43,7 +43,8 @@ internal static class EngineInstaller
         var stillMissing = LocalEngines.MissingDebianPackages(engines);
         if (stillMissing.Count > 0)
         {
-            console.WriteLine($"Still missing: {string.Join(' ', stillMissing)}. Install them with: sudo apt-get install {string.Join(' ', stillMissing)}");
+            console.WriteLine($"Still missing: {string.Join(' ', stillMissing)}. On Debian or Ubuntu: sudo apt-get install {string.Join(' ', stillMissing)}; " +
+                "elsewhere, the same libraries from your package manager (or set the cloud keys, see docs/offline.md).");
             return false;
         }
 

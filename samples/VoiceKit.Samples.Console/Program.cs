@@ -15,13 +15,29 @@ using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 var console = new LiveConsole(Console.Out, LiveConsole.TerminalSupportsColor);
 
-if (!await EngineInstaller.EnsureInstalledAsync(DemoEngines.OfflineEnginesNeeded(Environment.GetEnvironmentVariable), console, cancel.Token))
+DemoResult result;
+try
 {
-    return 2;
+    if (!await EngineInstaller.EnsureInstalledAsync(DemoEngines.OfflineEnginesNeeded(Environment.GetEnvironmentVariable), console, cancel.Token))
+    {
+        return 2;
+    }
+
+    var engines = DemoEngines.FromEnvironment(Environment.GetEnvironmentVariable);
+    result = await DemoCall.RunAsync(engines, output, console, cancel.Token);
+}
+catch (OperationCanceledException)
+{
+    console.WriteLine("Cancelled.");
+    return 130;
+}
+catch (Exception e) when (e is InvalidOperationException or VoiceProviderException or System.Security.Authentication.AuthenticationException)
+{
+    // Engines that cannot start (a missing model, a bad key): say so plainly, no stack trace.
+    console.WriteLine($"The demo could not run: {e.Message}");
+    return 1;
 }
 
-var engines = DemoEngines.FromEnvironment(Environment.GetEnvironmentVariable);
-var result = await DemoCall.RunAsync(engines, output, console, cancel.Token);
 var summary = result.Summary;
 
 console.WriteLine();
@@ -44,4 +60,16 @@ console.WriteLine($"  Recognition: word error rate {result.CallerWordErrorRate:0
 console.WriteLine($"  Recording:  {result.RecordingPath} (stereo: caller left, agent right)");
 console.WriteLine($"  Transcript: {result.TranscriptPath}");
 console.WriteLine($"  Timeline:   {result.TimelinePath} (open in a browser)");
-return summary.EndReason == CallEndReason.AgentHungUp ? 0 : 1;
+if (result.CallerFailure is OperationCanceledException)
+{
+    console.WriteLine("Cancelled.");
+    return 130;
+}
+
+if (!result.Succeeded)
+{
+    console.WriteLine($"The call did not go as scripted{(result.CallerFailure is { } failure ? $": {failure.Message}" : "")}. The reports above show where.");
+    return 1;
+}
+
+return 0;

@@ -49,8 +49,8 @@ internal sealed class VoicedCaller
         MuLaw.Encode(_noise, _noiseMuLaw);
     }
 
-    /// <summary>How long the agent must be quiet before the caller answers; most of a second, as people leave.</summary>
-    public TimeSpan AnswerGap { get; init; } = TimeSpan.FromSeconds(0.8);
+    /// <summary>How long the agent must be quiet before the caller answers; a second, as people leave.</summary>
+    public TimeSpan AnswerGap { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>When each line was spoken, relative to <see cref="RunAsync"/>'s start.</summary>
     public IReadOnlyList<(CallerLine Line, TimeSpan Start, TimeSpan End)> Spoken => _spoken;

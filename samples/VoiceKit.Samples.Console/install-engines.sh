@@ -24,5 +24,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "install-engines: apt-get install ${packages[*]}"
-$SUDO apt-get update -qq
+# A broken third-party source should not stop the install: the packages may be in the sources that still work.
+$SUDO apt-get update -qq || echo "install-engines: apt-get update failed; trying the install anyway" >&2
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

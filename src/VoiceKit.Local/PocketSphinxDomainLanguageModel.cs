@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace VoiceKit.Local;
@@ -23,7 +22,7 @@ internal static class PocketSphinxDomainLanguageModel
     /// <summary>Writes (once; the name is the content's hash) the model for the phrases and returns its path.</summary>
     /// <param name="phrases">The sentences; case is folded, and punctuation marks the clauses each also counts as a sentence.</param>
     /// <param name="dictionaryPath">The pronunciation dictionary every word must be in.</param>
-    /// <exception cref="InvalidOperationException">A word is not in the dictionary, or there are no words at all.</exception>
+    /// <exception cref="InvalidOperationException">A word is not in the dictionary, there are no words at all, or the cache cannot be written.</exception>
     public static string PathFor(IEnumerable<string> phrases, string dictionaryPath)
     {
         var sentences = phrases.SelectMany(Sentences).ToList();
@@ -33,21 +32,7 @@ internal static class PocketSphinxDomainLanguageModel
         }
 
         RequireInDictionary(sentences, dictionaryPath);
-        var content = Build(sentences);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)))[..16];
-        var directory = Path.Combine(Path.GetTempPath(), "voicekit-pocketsphinx");
-        var path = Path.Combine(directory, $"domain-{hash}.lm");
-        if (!File.Exists(path))
-        {
-            Directory.CreateDirectory(directory);
-
-            // Write beside and move, so a concurrent decoder never reads a half-written file.
-            var partial = $"{path}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(partial, content);
-            File.Move(partial, path, overwrite: true);
-        }
-
-        return path;
+        return PocketSphinxFileCache.PathFor("domain", ".lm", Build(sentences));
     }
 
     /// <summary>

@@ -49,7 +49,12 @@ public sealed class PocketSphinxOptions
     internal void Validate()
     {
         RequireExisting(AcousticModelPath, nameof(AcousticModelPath), directory: true);
-        RequireExisting(LanguageModelPath, nameof(LanguageModelPath), directory: false);
+        if (DomainPhrases.Count == 0)
+        {
+            // With phrases, the model is built from them and LanguageModelPath is not used.
+            RequireExisting(LanguageModelPath, nameof(LanguageModelPath), directory: false);
+        }
+
         RequireExisting(DictionaryPath, nameof(DictionaryPath), directory: false);
         if (DomainPhrases.Any(string.IsNullOrWhiteSpace))
         {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace VoiceKit.Local;
@@ -20,25 +18,11 @@ internal static class PocketSphinxTelephonyParameters
     /// </summary>
     public const string CepstralMeans = "45.05,29.62,-26.85,49.09,-17.52,3.17,17.76,-19.95,26.67,-7.35,2.73,17.09,-8.23";
 
-    /// <summary>Writes (once; the name is the content's hash) the telephony parameter file for the model and returns its path.</summary>
+    /// <summary>Writes (once per content, see <see cref="PocketSphinxFileCache"/>) the telephony parameter file for the model and returns its path.</summary>
     /// <param name="acousticModelPath">The acoustic model directory.</param>
     public static string PathFor(string acousticModelPath)
     {
-        var content = Adapt(ReadModelParameters(acousticModelPath));
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)))[..16];
-        var directory = Path.Combine(Path.GetTempPath(), "voicekit-pocketsphinx");
-        var path = Path.Combine(directory, $"feat-telephony-{hash}.params");
-        if (!File.Exists(path))
-        {
-            Directory.CreateDirectory(directory);
-
-            // Write beside and move, so a concurrent decoder never reads a half-written file.
-            var partial = $"{path}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(partial, content);
-            File.Move(partial, path, overwrite: true);
-        }
-
-        return path;
+        return PocketSphinxFileCache.PathFor("feat-telephony", ".params", Adapt(ReadModelParameters(acousticModelPath)));
     }
 
     private static string ReadModelParameters(string acousticModelPath)

@@ -48,6 +48,18 @@ public sealed class DemoCallTests
     }
 
     [Test]
+    public void The_call_goes_as_scripted_and_the_caller_hears_prompt_answers()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(_result.CallerFailure, Is.Null);
+            Assert.That(_result.Succeeded, Is.True);
+            Assert.That(_result.AnswerDelays, Has.Count.EqualTo(4), "every line answered");
+            Assert.That(_result.AnswerDelays, Has.All.LessThan(TimeSpan.FromSeconds(3)), "as heard by the caller (about 0.4 s; 0.95 s with the lookup)");
+        });
+    }
+
+    [Test]
     public void The_agent_hangs_up_after_saying_goodbye()
     {
         var lastAgentLine = _result.Events.OfType<AgentSpokeEvent>().Last();
@@ -97,7 +109,7 @@ public sealed class DemoCallTests
     [Test]
     public void The_recogniser_hears_the_caller_well_enough()
     {
-        // Measured: 0.00 with the domain model on these lines (0.43 with the general model): docs/offline.md.
+        // Measured: 0.00-0.05 in the call with the domain model (0.26-0.38 with the general model): docs/offline.md.
         Assert.That(_result.CallerWordErrorRate, Is.LessThanOrEqualTo(0.1));
     }
 
@@ -109,11 +121,47 @@ public sealed class DemoCallTests
             Assert.That(_result.Summary.TurnMetrics, Has.Count.EqualTo(4));
             foreach (var m in _result.Summary.TurnMetrics)
             {
-                Assert.That(m.TurnLatency, Is.Not.Null.And.LessThan(TimeSpan.FromSeconds(2)), $"turn {m.Turn}");
+                Assert.That(m.TurnLatency, Is.Not.Null.And.LessThan(TimeSpan.FromSeconds(3)), $"turn {m.Turn} (about 0.4 s, 0.95 s with the lookup; loose: the machine may be busy)");
             }
 
             Assert.That(_console, Does.Contain("endpointing").And.Contain("LLM first token").And.Contain("TTS first byte").And.Contain("total"));
             Assert.That(_console, Does.Contain("barge-in"));
+        });
+    }
+
+    [Test]
+    public void The_json_transcript_holds_the_tools_answer_the_barge_in_and_the_hang_up()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(_result.TranscriptPath));
+        var entries = json.RootElement.GetProperty("entries").EnumerateArray().ToList();
+        string Kind(JsonElement e) => e.GetProperty("kind").GetString()!;
+        var tool = entries.Single(e => Kind(e) == "tool" && e.GetProperty("name").GetString() == ParcelDeskChatClient.OrderTool);
+        var bargeIn = entries.Single(e => Kind(e) == "barge-in");
+        var cut = entries.Single(e => Kind(e) == "agent" && e.GetProperty("interrupted").GetBoolean());
+        var answer = entries.Single(e => Kind(e) == "agent" && e.GetProperty("text").GetString()!.Contains("Leeds depot", StringComparison.Ordinal));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(tool.GetProperty("result").GetString(), Does.Contain("out for delivery").And.Contain("between two and four"));
+            Assert.That(answer.GetProperty("text").GetString(), Does.Contain("between two and four"), "the agent read the tool's answer out");
+            Assert.That(entries.IndexOf(bargeIn), Is.LessThan(entries.IndexOf(tool)), "the barge-in came before the lookup");
+            Assert.That(cut.GetProperty("text").GetString(), Does.StartWith("I'm sorry to hear that."));
+            Assert.That(Kind(entries[^1]), Is.EqualTo("hang-up"));
+            Assert.That(entries[^1].GetProperty("reason").GetString(), Is.EqualTo(nameof(CallEndReason.AgentHungUp)));
+            Assert.That(json.RootElement.GetProperty("speech").GetProperty("caller").GetArrayLength(), Is.GreaterThanOrEqualTo(4), "caller speech measured from the recording");
+        });
+    }
+
+    [Test]
+    public void The_timeline_is_a_self_contained_page_marking_the_barge_in_tool_call_and_latencies()
+    {
+        var html = File.ReadAllText(_result.TimelinePath);
+        Assert.Multiple(() =>
+        {
+            Assert.That(html, Does.StartWith("<!DOCTYPE html>").IgnoreCase);
+            Assert.That(html, Does.Contain("<svg"));
+            Assert.That(html, Does.Contain("barge-in").And.Contain(ParcelDeskChatClient.OrderTool).And.Contain("hang-up"));
+            Assert.That(html, Does.Not.Contain("<script").And.Not.Contain("src=").And.Not.Contain("href=").And.Not.Contain("url("), "opens offline, loads and runs nothing");
         });
     }
 

@@ -26,6 +26,9 @@ namespace VoiceKit;
 public sealed class VoiceCall : IAsyncDisposable
 {
     private static readonly TimeSpan MaxDurationGrace = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long after an end of turn a final may still revise that turn's words (recognisers answer within a second).</summary>
+    private static readonly TimeSpan LateFinalWindow = TimeSpan.FromSeconds(1.5);
     private static readonly System.Text.Json.JsonSerializerOptions s_compactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private readonly VoiceAgent _agent;
@@ -74,6 +77,7 @@ public sealed class VoiceCall : IAsyncDisposable
     private string _callerInterim = string.Empty;
     private bool _turnConsumed;
     private string _consumedText = string.Empty;
+    private TimeSpan _consumedAt;
     private string _consumedFinals = string.Empty;
     private ChatMessage? _consumedMessage;
     private TimeSpan? _lastFinalAt;
@@ -546,7 +550,9 @@ public sealed class VoiceCall : IAsyncDisposable
         {
             // The tail of a turn already answered (the final often lands just after the end-of-turn decision) settles
             // that turn's text rather than starting the next one. Words it did not contain are new speech.
-            if (!IsTailOf(_consumedText, update.Text))
+            // A final may revise the interim it settles, but only soon after the turn ended: later, similar words are the
+            // caller saying it again.
+            if (!IsTailOf(_consumedText, update.Text, allowRevision: isFinal && Elapsed - _consumedAt <= LateFinalWindow))
             {
                 _turnConsumed = false;
             }
@@ -618,6 +624,7 @@ public sealed class VoiceCall : IAsyncDisposable
 
         _turnConsumed = true;
         _consumedText = text;
+        _consumedAt = Elapsed;
         _consumedFinals = finals;
         _lastInterrupted = null;
         _turns++;
@@ -1212,27 +1219,33 @@ public sealed class VoiceCall : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether <paramref name="update"/> only repeats (part of) the turn already answered, ignoring case and punctuation.</summary>
     /// <summary>
-    /// Whether a transcript update that arrived after its turn was answered belongs to that turn: its words are part of
-    /// what was answered, or mostly the same words (at least two in three), since a recogniser's final often revises a
-    /// word or two of the interim the turn was answered on ("hi eight i'm calling" becomes "hi i'm calling"). Only asked
-    /// while no new speech has started since the turn ended.
+    /// Whether a transcript update that arrived after its turn was answered belongs to that turn, ignoring case and
+    /// punctuation: its words are a run of the answered words; or, for a final (<paramref name="allowRevision"/>), mostly
+    /// the same words (at least two in three), since a recogniser's final often revises a word or two of the interim the
+    /// turn was answered on ("hi eight i'm calling" becomes "hi i'm calling"). Only asked while no new speech has started
+    /// since the turn ended.
     /// </summary>
-    internal static bool IsTailOf(string consumed, string update)
+    internal static bool IsTailOf(string consumed, string update, bool allowRevision)
     {
-        static string Normalize(string s) => new([.. s.Where(c => char.IsLetterOrDigit(c) || c == ' ').Select(char.ToLowerInvariant)]);
-        var u = Normalize(update).Trim();
-        var c = Normalize(consumed);
-        if (u.Length == 0 || c.Contains(u, StringComparison.Ordinal))
+        static string[] Words(string s) =>
+            new string([.. s.Select(c => char.IsLetterOrDigit(c) || c == '\'' ? char.ToLowerInvariant(c) : ' ')])
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var updateWords = Words(update);
+        var consumedWords = Words(consumed);
+        if (updateWords.Length == 0 || consumedWords.AsSpan().IndexOf(updateWords) >= 0)
         {
             return true;
         }
 
-        var updateWords = u.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var unmatched = c.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (!allowRevision || updateWords.Length < 2)
+        {
+            return false;
+        }
+
+        var unmatched = consumedWords.ToList();
         var shared = updateWords.Count(word => unmatched.Remove(word));
-        return updateWords.Length >= 2 && shared * 3 >= updateWords.Length * 2;
+        return shared * 3 >= updateWords.Length * 2;
     }
 
     private static string Join(string a, string b) => a.Length == 0 ? b : b.Length == 0 ? a : a + " " + b;

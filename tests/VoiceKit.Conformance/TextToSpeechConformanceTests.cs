@@ -35,6 +35,16 @@ public abstract class TextToSpeechConformanceTests
 
     private static readonly string[] s_reply = ["Sure, let me check that. ", "Your parcel left the depot this morning, ", "and it should reach you by six tonight."];
 
+    /// <summary>
+    /// Every text the suite sends, so an override of <see cref="AssertSpeaksAsync"/> can recognise audio within the
+    /// suite's vocabulary (a clause read back as another clause's words still fails).
+    /// </summary>
+    protected static IReadOnlyList<string> SpokenTexts { get; } =
+    [
+        .. s_reply, "Of course. ", "Let me look that up.", "One moment please. ", "This answer is slow to start. ", "Go ahead.",
+        "Sorry, as I was saying.", "Thank you for calling. ", "Goodbye.",
+    ];
+
     /// <summary>The call's audio format; 8 kHz mu-law (a phone call) unless overridden.</summary>
     protected virtual AudioFormat CallFormat => AudioFormat.Telephony;
 

@@ -25,5 +25,5 @@ public abstract class FliteTextToSpeechConformanceBase : LocalTextToSpeechConfor
     protected override ITextToSpeech CreateEngine() => new FliteTextToSpeechOptions { Voice = "slt" }.AsFliteTextToSpeech();
 
     protected override Task<string?> HearAsync(byte[] audio, AudioFormat format) =>
-        PocketSphinxTestAudio.TryRecognizeAsync(audio, format, TestContext.CurrentContext.CancellationToken);
+        PocketSphinxTestAudio.TryRecognizeAsync(audio, format, SpokenTexts, TestContext.CurrentContext.CancellationToken);
 }

@@ -31,9 +31,9 @@ catch (OperationCanceledException)
     console.WriteLine("Cancelled.");
     return 130;
 }
-catch (Exception e) when (e is InvalidOperationException or VoiceProviderException or System.Security.Authentication.AuthenticationException)
+catch (Exception e) when (e is InvalidOperationException or VoiceProviderException or System.Security.Authentication.AuthenticationException or UriFormatException)
 {
-    // Engines that cannot start (a missing model, a bad key): say so plainly, no stack trace.
+    // Engines that cannot start (a missing model, a bad key, a malformed OPENAI_BASE_URL): say so plainly, no stack trace.
     console.WriteLine($"The demo could not run: {e.Message}");
     return 1;
 }

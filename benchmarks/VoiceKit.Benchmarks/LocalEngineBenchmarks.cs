@@ -106,10 +106,6 @@ public class LocalEngineBenchmarks
         reader.GetAwaiter().GetResult();
         stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-        var converter = new AudioConverter(format, AudioFormat.Telephony);
-        var output = new byte[converter.GetMaxOutputLength(pcm.Count) + converter.GetMaxOutputLength(4_096)];
-        var written = converter.Convert(pcm.ToArray(), output);
-        written += converter.Flush(output.AsSpan(written));
-        return output[..written];
+        return AudioConverter.ConvertAll(pcm.ToArray(), format, AudioFormat.Telephony);
     }
 }

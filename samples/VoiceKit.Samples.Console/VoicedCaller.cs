@@ -244,12 +244,8 @@ internal sealed class VoicedCaller
             await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             await reader.ConfigureAwait(false);
 
-            var target = AudioFormat.Pcm16(AudioFormat.Telephony.SampleRate);
-            var converter = new AudioConverter(format, target);
-            var output = new byte[converter.GetMaxOutputLength(collected.Count) + converter.GetMaxOutputLength(4_096)];
-            var written = converter.Convert(collected.ToArray(), output);
-            written += converter.Flush(output.AsSpan(written));
-            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(output.AsSpan(0, written)).ToArray();
+            var pcm = AudioConverter.ConvertAll(collected.ToArray(), format, AudioFormat.Pcm16(AudioFormat.Telephony.SampleRate));
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(pcm).ToArray();
         }
     }
 

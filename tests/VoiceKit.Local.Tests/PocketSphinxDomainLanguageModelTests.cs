@@ -114,22 +114,9 @@ public sealed class PocketSphinxDomainLanguageModelTests
         var recogniser = options.AsPocketSphinxSpeechToText();
         var audio = await PocketSphinxTestAudio.SynthesizeAsync(phrase, AudioFormat.Telephony, cancellationToken);
         await using var stream = await recogniser.StartAsync(AudioFormat.Telephony, cancellationToken);
-        var frame = AudioFormat.Telephony.BytesPer(20);
-        for (var offset = 0; offset + frame <= audio.Length; offset += frame)
-        {
-            await stream.SendAudioAsync(audio.AsMemory(offset, frame), cancellationToken);
-        }
-
+        await PocketSphinxTestAudio.SendInFramesAsync(stream, AudioFormat.Telephony, audio, cancellationToken);
         await stream.FinalizeAsync(cancellationToken);
-        var final = "";
-        await foreach (var update in stream.ReadUpdatesAsync(cancellationToken))
-        {
-            if (update.Kind == TranscriptUpdateKind.Final)
-            {
-                final = update.Text;
-                break;
-            }
-        }
+        var final = (await PocketSphinxTestAudio.FirstFinalAsync(stream, cancellationToken)).Text;
 
         var wer = PocketSphinxTestAudio.WordErrorRate(phrase, final);
         await TestContext.Out.WriteLineAsync($"'{phrase}' -> '{final}': WER {wer:F2}");

@@ -45,11 +45,7 @@ internal static class PocketSphinxTestAudio
             Assert.That(flite.ExitCode, Is.Zero, "flite failed");
 
             var wav = WavFile.ReadFile(path);
-            var converter = new AudioConverter(wav.Format, format);
-            var output = new byte[converter.GetMaxOutputLength(wav.Data.Length) + converter.GetMaxOutputLength(4096)];
-            var length = converter.Convert(wav.Data.Span, output);
-            length += converter.Flush(output.AsSpan(length));
-            return output[..length];
+            return AudioConverter.ConvertAll(wav.Data.Span, wav.Format, format);
         }
         finally
         {
@@ -70,10 +66,7 @@ internal static class PocketSphinxTestAudio
         }
 
         var wideband = AudioFormat.Pcm16Khz;
-        var converter = new AudioConverter(format, wideband);
-        var samples = new byte[converter.GetMaxOutputLength(audio.Length) + converter.GetMaxOutputLength(4096)];
-        var length = converter.Convert(audio, samples);
-        length += converter.Flush(samples.AsSpan(length));
+        var samples = AudioConverter.ConvertAll(audio, format, wideband);
 
         var options = new PocketSphinxOptions();
         foreach (var sentence in vocabulary ?? [])
@@ -82,23 +75,39 @@ internal static class PocketSphinxTestAudio
         }
 
         await using var stream = await options.AsPocketSphinxSpeechToText().StartAsync(wideband, cancellationToken);
-        var frame = wideband.BytesPer(20);
-        for (var offset = 0; offset < length; offset += frame)
+        await SendInFramesAsync(stream, wideband, samples, cancellationToken);
+        await stream.FinalizeAsync(cancellationToken);
+        return (await FirstFinalAsync(stream, cancellationToken)).Text;
+    }
+
+    /// <summary>Sends the audio in 20 ms frames, then 300 ms of silence; returns the time spent inside the sends (the decoding).</summary>
+    public static async Task<TimeSpan> SendInFramesAsync(ISpeechToTextStream stream, AudioFormat format, byte[] audio, CancellationToken cancellationToken)
+    {
+        var frame = format.BytesPer(20);
+        var elapsed = TimeSpan.Zero;
+        for (var offset = 0; offset < audio.Length; offset += frame)
         {
-            await stream.SendAudioAsync(samples.AsMemory(offset, Math.Min(frame, length - offset)), cancellationToken);
+            var started = Stopwatch.GetTimestamp();
+            await stream.SendAudioAsync(audio.AsMemory(offset, Math.Min(frame, audio.Length - offset)), cancellationToken);
+            elapsed += Stopwatch.GetElapsedTime(started);
         }
 
-        await stream.SendAudioAsync(Silence(wideband, 300), cancellationToken);
-        await stream.FinalizeAsync(cancellationToken);
+        await stream.SendAudioAsync(Silence(format, 300), cancellationToken);
+        return elapsed;
+    }
+
+    /// <summary>The stream's first final.</summary>
+    public static async Task<TranscriptUpdate> FirstFinalAsync(ISpeechToTextStream stream, CancellationToken cancellationToken)
+    {
         await foreach (var update in stream.ReadUpdatesAsync(cancellationToken))
         {
             if (update.Kind == TranscriptUpdateKind.Final)
             {
-                return update.Text;
+                return update;
             }
         }
 
-        throw new AssertionException("the PocketSphinx stream ended without a final");
+        throw new AssertionException("the stream ended without a final");
     }
 
     /// <summary>Silence in the format (mu-law silence is 0xFF, PCM silence is zero).</summary>

@@ -15,14 +15,7 @@ namespace VoiceKit.Samples.Tests;
 public sealed class CallerScriptRecognitionTests
 {
     [SetUp]
-    public void RequireEngines()
-    {
-        var missing = LocalEngines.MissingDebianPackages(LocalEngine.PocketSphinx | LocalEngine.Flite);
-        if (missing.Count > 0)
-        {
-            Assert.Ignore($"The offline engines are not installed ({string.Join(' ', missing)}).");
-        }
-    }
+    public void RequireEngines() => OfflineEngines.RequireInstalled();
 
     [TestCase("rms", true, 0.1)]     // the demo's caller voice and model (measured 0.024)
     [TestCase("slt", true, 0.1)]     // other voices: the model is not tuned to one speaker (0.071, 0.000, 0.000)

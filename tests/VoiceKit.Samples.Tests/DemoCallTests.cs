@@ -1,6 +1,5 @@
 using System.Text.Json;
 using VoiceKit.Audio;
-using VoiceKit.Local;
 using VoiceKit.Samples.Console;
 
 namespace VoiceKit.Samples.Tests;
@@ -21,11 +20,7 @@ public sealed class DemoCallTests
     [OneTimeSetUp]
     public async Task RunTheDemoCallOnce()
     {
-        var missing = LocalEngines.MissingDebianPackages(LocalEngine.PocketSphinx | LocalEngine.Flite);
-        if (missing.Count > 0)
-        {
-            Assert.Ignore($"The offline engines are not installed ({string.Join(' ', missing)}); .ci/run installs them.");
-        }
+        OfflineEngines.RequireInstalled();
 
         _output = Path.Combine(Path.GetTempPath(), $"voicekit-demo-{Guid.NewGuid():N}");
         using var console = new StringWriter();

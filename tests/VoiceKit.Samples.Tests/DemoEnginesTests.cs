@@ -8,14 +8,7 @@ namespace VoiceKit.Samples.Tests;
 public sealed class DemoEnginesTests
 {
     [SetUp]
-    public void RequireEngines()
-    {
-        var missing = LocalEngines.MissingDebianPackages(LocalEngine.PocketSphinx | LocalEngine.Flite);
-        if (missing.Count > 0)
-        {
-            Assert.Ignore($"The offline engines are not installed ({string.Join(' ', missing)}).");
-        }
-    }
+    public void RequireEngines() => OfflineEngines.RequireInstalled();
 
     [Test]
     public void With_no_keys_every_part_is_offline_and_the_model_is_labelled_rule_based()

@@ -14,12 +14,7 @@ internal static class Signal
             throw new InvalidOperationException($"Expected mono audio, got {format}.");
         }
 
-        var converter = new AudioConverter(format, AudioFormat.Pcm16(rate));
-        var output = new byte[converter.GetMaxOutputLength(data.Length) + (4 * converter.DelayFrames) + 256];
-        var written = converter.Convert(data, output);
-        written += converter.Flush(output.AsSpan(written));
-        var skip = Math.Min(converter.DelayFrames * 2, written);
-        return MemoryMarshal.Cast<byte, short>(output.AsSpan(skip, written - skip)).ToArray();
+        return MemoryMarshal.Cast<byte, short>(AudioConverter.ConvertAll(data, format, AudioFormat.Pcm16(rate))).ToArray();
     }
 
     public static short[] Resample(short[] samples, int from, int to) =>

@@ -132,6 +132,27 @@ public sealed class AudioConverter
     public int Flush(Span<byte> output) =>
         _resamplers.Length == 0 ? 0 : ResampleAndEncode([], flush: true, output);
 
+    /// <summary>
+    /// Converts a whole recording at once (a file, a synthesised phrase): the result is time-aligned with the input,
+    /// the resampling filter's warm-up dropped and its tail drained, so it lasts as long as the input. For streams,
+    /// create a converter and call <see cref="Convert"/> per piece instead.
+    /// </summary>
+    /// <param name="audio">The recording, whole sample frames in <paramref name="input"/>.</param>
+    /// <param name="input">Its format.</param>
+    /// <param name="output">The format wanted.</param>
+    /// <returns>A new array in <paramref name="output"/>; a copy of the input when the formats are the same.</returns>
+    /// <exception cref="ArgumentException">A format is <c>default</c>, the channel counts differ, or the input is not whole sample frames.</exception>
+    public static byte[] ConvertAll(ReadOnlySpan<byte> audio, AudioFormat input, AudioFormat output)
+    {
+        var converter = new AudioConverter(input, output);
+        var tailFrames = converter._resamplers.Length == 0 ? 0 : (2 * converter.DelayFrames) + 64;
+        var converted = new byte[converter.GetMaxOutputLength(audio.Length) + (tailFrames * output.BlockAlign)];
+        var written = converter.Convert(audio, converted);
+        written += converter.Flush(converted.AsSpan(written));
+        var skip = Math.Min(converter.DelayFrames * output.BlockAlign, written);
+        return converted.AsSpan(skip, written - skip).ToArray();
+    }
+
     /// <summary>Forgets the stream so far, as if newly created.</summary>
     public void Reset()
     {

@@ -81,6 +81,39 @@ public sealed class AudioConverterTests
         Assert.That(oneShot.Length / to.BlockAlign, Is.InRange(expectedFrames, expectedFrames + (2 * 1024)), "as long as the input plus the filter tail");
     }
 
+    [TestCase(8_000, 16_000)]
+    [TestCase(16_000, 8_000)]
+    [TestCase(22_050, 8_000)]
+    public void A_whole_recording_converts_time_aligned_and_as_long_as_the_input(int fromRate, int toRate)
+    {
+        // A click at 0.25 s in a half-second recording: it must stay at 0.25 s, and the result last half a second.
+        var input = new short[fromRate / 2];
+        input[fromRate / 4] = 20_000;
+        var from = AudioFormat.Pcm16(fromRate);
+        var to = new AudioFormat(AudioEncoding.MuLaw, toRate);
+
+        var output = AudioConverter.ConvertAll(System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.AsSpan()), from, to);
+
+        var decoded = new short[output.Length];
+        MuLaw.Decode(output, decoded);
+        var peak = Array.IndexOf(decoded, decoded.MaxBy(Math.Abs));
+        Assert.Multiple(() =>
+        {
+            Assert.That(decoded, Has.Length.EqualTo(toRate / 2).Within(2), "as long as the input");
+            Assert.That(peak, Is.EqualTo(toRate / 4).Within(1), "the click where it was, not delayed by the filter");
+        });
+    }
+
+    [Test]
+    public void A_whole_recording_in_the_same_format_is_copied()
+    {
+        var input = Encoded(AudioFormat.Telephony);
+
+        var output = AudioConverter.ConvertAll(input, AudioFormat.Telephony, AudioFormat.Telephony);
+
+        Assert.That(output, Is.EqualTo(input).And.Not.SameAs(input));
+    }
+
     [Test]
     public void Reset_starts_the_stream_over()
     {

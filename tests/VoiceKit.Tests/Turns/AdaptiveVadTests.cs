@@ -432,16 +432,7 @@ internal static class VadTestAudio
     public static short[] ReadWav(string path, int sampleRate)
     {
         var wav = WavFile.ReadFile(path);
-        var target = AudioFormat.Pcm16(sampleRate);
-        var converter = new AudioConverter(wav.Format, target);
-        var output = new byte[converter.GetMaxOutputLength(wav.Data.Length) + (4 * converter.DelayFrames) + 256];
-        var written = converter.Convert(wav.Data.Span, output);
-        written += converter.Flush(output.AsSpan(written));
-
-        // Drop the filter's warm-up so the timing matches the source.
-        var skip = Math.Min(converter.DelayFrames * 2, written);
-        var samples = new short[(written - skip) / 2];
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(output.AsSpan(skip, written - skip)).CopyTo(samples);
-        return samples;
+        var converted = AudioConverter.ConvertAll(wav.Data.Span, wav.Format, AudioFormat.Pcm16(sampleRate));
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(converted).ToArray();
     }
 }
